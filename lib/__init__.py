@@ -1,0 +1,1 @@
+"""Costbook: cloud cost visibility and chargeback on FOCUS billing data."""

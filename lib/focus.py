@@ -1,0 +1,117 @@
+"""The FOCUS 1.2 charge schema as stored in the lake.
+
+Every importer produces exactly these columns, in this order, with these types;
+provider extras go in ``x_`` columns listed here too, so every lake file has one
+schema and other engines can read the lake without a mapping step.
+
+>>> COLUMN_TYPES["BilledCost"]
+'decimal(38,12)'
+"""
+
+MONEY = "decimal(38,12)"
+QTY = "decimal(38,12)"
+
+# (name, DuckDB type, required): required columns must be non-null on every row.
+COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("AvailabilityZone", "varchar", False),
+    ("BilledCost", MONEY, True),
+    ("BillingAccountId", "varchar", True),
+    ("BillingAccountName", "varchar", False),
+    ("BillingAccountType", "varchar", False),
+    ("BillingCurrency", "varchar", True),
+    ("BillingPeriodEnd", "timestamp", True),
+    ("BillingPeriodStart", "timestamp", True),
+    ("CapacityReservationId", "varchar", False),
+    ("CapacityReservationStatus", "varchar", False),
+    ("ChargeCategory", "varchar", True),
+    ("ChargeClass", "varchar", False),
+    ("ChargeDescription", "varchar", False),
+    ("ChargeFrequency", "varchar", False),
+    ("ChargePeriodEnd", "timestamp", True),
+    ("ChargePeriodStart", "timestamp", True),
+    ("CommitmentDiscountCategory", "varchar", False),
+    ("CommitmentDiscountId", "varchar", False),
+    ("CommitmentDiscountName", "varchar", False),
+    ("CommitmentDiscountQuantity", QTY, False),
+    ("CommitmentDiscountStatus", "varchar", False),
+    ("CommitmentDiscountType", "varchar", False),
+    ("CommitmentDiscountUnit", "varchar", False),
+    ("ConsumedQuantity", QTY, False),
+    ("ConsumedUnit", "varchar", False),
+    ("ContractedCost", MONEY, False),
+    ("ContractedUnitPrice", QTY, False),
+    ("EffectiveCost", MONEY, True),
+    ("InvoiceId", "varchar", False),
+    ("InvoiceIssuerName", "varchar", False),
+    ("ListCost", MONEY, False),
+    ("ListUnitPrice", QTY, False),
+    ("PricingCategory", "varchar", False),
+    ("PricingCurrency", "varchar", False),
+    ("PricingCurrencyContractedUnitPrice", QTY, False),
+    ("PricingCurrencyEffectiveCost", MONEY, False),
+    ("PricingCurrencyListUnitPrice", QTY, False),
+    ("PricingQuantity", QTY, False),
+    ("PricingUnit", "varchar", False),
+    ("ProviderName", "varchar", True),
+    ("PublisherName", "varchar", False),
+    ("RegionId", "varchar", False),
+    ("RegionName", "varchar", False),
+    ("ResourceId", "varchar", False),
+    ("ResourceName", "varchar", False),
+    ("ResourceType", "varchar", False),
+    ("ServiceCategory", "varchar", False),
+    ("ServiceName", "varchar", True),
+    ("ServiceSubcategory", "varchar", False),
+    ("SkuId", "varchar", False),
+    ("SkuMeter", "varchar", False),
+    ("SkuPriceDetails", "varchar", False),
+    ("SkuPriceId", "varchar", False),
+    ("SubAccountId", "varchar", False),
+    ("SubAccountName", "varchar", False),
+    ("SubAccountType", "varchar", False),
+    ("Tags", "varchar", False),
+    # FOCUS 1.3 provider columns, kept beside the deprecated ProviderName.
+    ("ServiceProviderName", "varchar", False),
+    ("HostProviderName", "varchar", False),
+    # Costbook extras.
+    ("x_Source", "varchar", True),  # the configured source or file format that delivered the row
+    ("x_BillingPeriod", "varchar", True),  # 'YYYY-MM' of BillingPeriodStart: the lake partition key
+)
+
+NAMES = tuple(name for name, _, _ in COLUMNS)
+COLUMN_TYPES = {name: typ for name, typ, _ in COLUMNS}
+REQUIRED = tuple(name for name, _, req in COLUMNS if req)
+MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
+
+CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+CHARGE_FREQUENCIES = ("One-Time", "Recurring", "Usage-Based")
+
+# Cost bases a user may choose. 'list' and 'contracted' fall back to BilledCost where a
+# provider does not publish them (FOCUS: credits and tax rows carry BilledCost there).
+METRICS = {"effective": "EffectiveCost", "billed": "BilledCost", "list": "ListCost"}
+
+# Dimensions a user may group by: checked here before a name becomes an SQL identifier.
+DIMENSIONS = {
+    "provider": "ProviderName",
+    "service": "ServiceName",
+    "service_category": "ServiceCategory",
+    "account": "SubAccountId",
+    "billing_account": "BillingAccountId",
+    "region": "RegionId",
+    "charge_category": "ChargeCategory",
+    "resource": "ResourceId",
+    "sku": "SkuId",
+}
+
+
+def snake(name: str) -> str:
+    """FOCUS column name to the snake_case used in rules: 'SubAccountId' -> 'sub_account_id'."""
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+SNAKE_TO_COLUMN = {snake(n): n for n in NAMES if not n.startswith("x_")}

@@ -1,0 +1,57 @@
+"""FOCUS files (CSV or Parquet, versions 1.0 to 1.3) as written by providers and other tools.
+
+Column names are matched case-insensitively; renamed columns of older versions are
+mapped to their 1.2 names; literal NULL strings are nulls; columns that are neither
+FOCUS nor `x_` (the FOCUS sample has a stray `Id`) are ignored.
+"""
+
+from lib import focus
+from lib.ingest import Problem
+
+NAME = "focus"
+RENAMED = {  # older FOCUS names -> 1.2
+    "amortizedcost": "EffectiveCost",
+    "chargetype": "ChargeCategory",
+    "usagequantity": "ConsumedQuantity",
+    "usageunit": "ConsumedUnit",
+    "provider": "ProviderName",
+    "publisher": "PublisherName",
+    "invoiceissuer": "InvoiceIssuerName",
+    "region": "RegionId",
+}
+CANON = {n.lower(): n for n in focus.NAMES if not n.startswith("x_")} | RENAMED
+
+
+def sniff(columns: list[str]) -> bool:
+    lower = {c.lower() for c in columns}
+    return {"billedcost", "chargeperiodstart", "billingcurrency"} <= lower
+
+
+def reader_sql(path: str) -> str:
+    escaped = path.replace("'", "''")
+    if path.lower().endswith(".parquet"):
+        return f"read_parquet('{escaped}')"
+    return (f"read_csv('{escaped}', all_varchar = true, header = true, "
+            f"nullstr = ['NULL', 'null', ''])")
+
+
+def load(con, path: str, view: str) -> list[Problem]:
+    """Create `view` with FOCUS column names and `_row` (the data row's line number in a CSV)."""
+    try:
+        rel = con.execute(f"select * from {reader_sql(path)} limit 0")
+    except Exception as exc:
+        return [Problem(path, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
+    picked, seen = [], set()
+    for col in (d[0] for d in rel.description):
+        name = CANON.get(col.lower()) or (col if col.startswith("x_") else None)
+        if name is None or name in seen or name in ("x_Source", "x_BillingPeriod"):
+            continue
+        seen.add(name)
+        picked.append(f'"{col}" as "{name}"')
+    # Line numbers: the header is line 1, so data row n is line n + 1 (Parquet: row n).
+    offset = 0 if path.lower().endswith(".parquet") else 1
+    con.execute(
+        f"create or replace temp view {view} as select row_number() over () + {offset} as _row, "
+        f"{', '.join(picked) or '1 as _none'} from {reader_sql(path)}"
+    )
+    return []

@@ -1,0 +1,184 @@
+"""Where Costbook keeps things: a Parquet lake for charges, SQLite for state, DuckDB to query.
+
+    data/
+      lake/charges/source=<s>/account=<a>/period=YYYY-MM/<run>.parquet   immutable charge files
+      lake/derived/...                                                   caches (allocation)
+      state.db                                                           SQLite: manifest, runs, config
+
+A refresh writes new files first, then swaps them in by updating the manifest in one
+SQLite transaction, so a crash before the swap leaves the old data served. DuckDB reads
+only the files the manifest marks active. SQLite (WAL, busy timeout) is safe for the app
+and the CLI to use at the same time; DuckDB is opened in memory by each process.
+
+>>> store = open_store(tmp_path)                       # doctest: +SKIP
+>>> con = engine(store); con.sql("select count(*) from charges")  # doctest: +SKIP
+"""
+
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from lib import crypto, focus
+
+SCHEMA_DIR = Path(__file__).parent / "schema"
+
+
+@dataclass(frozen=True)
+class Store:
+    data_dir: Path
+
+    @property
+    def lake(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / "state.db"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("COSTBOOK_DATA_DIR", "data"))
+
+
+def open_store(data_dir: Path | str | None = None) -> Store:
+    """Open (creating if needed) the store in data_dir and bring its schema up to date."""
+    store = Store(Path(data_dir) if data_dir else default_data_dir())
+    (store.lake / "charges").mkdir(parents=True, exist_ok=True)
+    (store.lake / "staging").mkdir(parents=True, exist_ok=True)
+    with state(store) as db:
+        migrate(db)
+    return store
+
+
+def connect_state(path: Path) -> sqlite3.Connection:
+    db = crypto.open_sqlite(path, timeout=30)  # sqlite3, or SQLCipher when a data key is configured
+    db.execute("pragma journal_mode=wal")
+    db.execute("pragma busy_timeout=30000")
+    db.execute("pragma foreign_keys=on")
+    return db
+
+
+@contextmanager
+def state(store: Store, write: bool = False):
+    """A SQLite connection; with write=True the block runs in one IMMEDIATE transaction."""
+    db = connect_state(store.state_path)
+    try:
+        if write:
+            db.execute("begin immediate")
+            try:
+                yield db
+            except BaseException:
+                db.execute("rollback")
+                raise
+            db.execute("commit")
+        else:
+            yield db
+    finally:
+        db.close()
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply the lib/schema/NNN_name.sql files not applied yet, in name order, each in its own transaction."""
+    db.execute("create table if not exists schema_migrations (name text primary key, applied_at text not null)")
+    done = {r[0] for r in db.execute("select name from schema_migrations")}
+    applied = []
+    for path in sorted(SCHEMA_DIR.glob("*.sql")):
+        if path.name in done:
+            continue
+        db.execute("begin immediate")
+        try:
+            if db.execute("select 1 from schema_migrations where name = ?", (path.name,)).fetchone():
+                db.execute("rollback")  # another process applied it meanwhile
+                continue
+            for statement in statements(path.read_text()):
+                db.execute(statement)
+            db.execute("insert into schema_migrations values (?, datetime('now'))", (path.name,))
+            db.execute("commit")
+        except BaseException:
+            db.execute("rollback")
+            raise
+        applied.append(path.name)
+    return applied
+
+
+def statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (triggers keep their inner semicolons)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def data_version(store: Store) -> int:
+    """Changes on every ingest: caches of derived data key on it."""
+    with state(store) as db:
+        return db.execute("select coalesce(max(id), 0) from ingest_runs where outcome = 'ok'").fetchone()[0]
+
+
+def period_versions(store: Store) -> dict[str, str]:
+    """Per billing period, a fingerprint of the active lake files: changes only when that period is replaced."""
+    with state(store) as db:
+        rows = db.execute(
+            "select period, group_concat(id, '.') from (select period, id from lake_files where active = 1 "
+            "order by period, id) group by period"
+        ).fetchall()
+    return {period: ids for period, ids in rows}
+
+
+def active_files(store: Store, periods: list[str] | None = None) -> list[str]:
+    with state(store) as db:
+        rows = db.execute("select period, path from lake_files where active = 1 order by period, path").fetchall()
+    return [str(store.lake / path) for period, path in rows if periods is None or period in periods]
+
+
+_duck_lock = threading.Lock()
+
+
+def new_duck(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection set up for UTC and this machine."""
+    con = duckdb.connect(":memory:")
+    con.execute("set timezone = 'UTC'")
+    crypto.prepare_duck(con)  # registers the lake key when the data is encrypted
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    return con
+
+
+def parquet_source(files: list[str]) -> str:
+    """SQL for reading lake files with the lake schema (an empty lake reads as zero rows)."""
+    if not files:
+        cols = ", ".join(f"cast(null as {typ}) as {name}" for name, typ, _ in focus.COLUMNS)
+        return f"(select {cols} where false)"
+    quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{quoted}], {crypto.parquet_read_options()})"
+
+
+def engine(store: Store, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection whose view `charges` reads the active lake files.
+
+    Call again after an ingest: the view is rebuilt only when the data version changed.
+    """
+    con = con or new_duck()
+    version = data_version(store)
+    with _duck_lock:
+        con.execute("create table if not exists _costbook_meta (key varchar primary key, value varchar)")
+        current = con.execute("select value from _costbook_meta where key = 'data_version'").fetchone()
+        if current is None or current[0] != str(version):
+            con.execute(f"create or replace view charges as select * from {parquet_source(active_files(store))}")
+            con.execute("insert or replace into _costbook_meta values ('data_version', ?)", [str(version)])
+    return con
+
+
+def is_empty(store: Store) -> bool:
+    """True before the first successful ingest (the app then offers the demo company)."""
+    return data_version(store) == 0

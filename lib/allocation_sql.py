@@ -124,15 +124,15 @@ def _rule_tables(con, rules: tuple[Rule, ...], x: str) -> None:
         con.executemany(f"insert into {x}_s values (?, ?, ?, ?)", members)
 
 
-def _group_and_match(con, source_sql: str, period: str, p: Plan, rules, x: str) -> list[str]:
+def _group_and_match(con, source_sql: str, period: str, p: Plan, rules, x: str, dims=DIMS) -> list[str]:
     """Temp tables {x}_g (grouped charges) and {x}_gk (each group with its rule and team)."""
     match_cols = [c for c in dict.fromkeys([*p.key_fields, *_dims_in_rules(rules)])]
     if p.tag_keys:
         match_cols.append("Tags")
-    keys = "".join(f", {c}" for c in p.key_fields) + (", Tags" if p.tag_keys else "")
+    keys = "".join(f", {c}" for c in p.key_fields if c not in dims) + (", Tags" if p.tag_keys else "")
     con.execute(
         f"create or replace temp table {x}_g as select row_number() over () as gid, * from ("
-        f"select BillingCurrency, cast(ChargePeriodStart as date) as ChargeDate, {', '.join(DIMS)}{keys}, "
+        f"select BillingCurrency, cast(ChargePeriodStart as date) as ChargeDate, {', '.join(dims)}{keys}, "
         f"sum(BilledCost) as billed, sum(EffectiveCost) as effective, sum({COSTS['list']}) as list, "
         f"count(*) as charges from {source_sql} where x_BillingPeriod = ? group by all)", [period])
     distinct = ", ".join(match_cols) or "1 as _one"
@@ -188,10 +188,10 @@ def _shares(con, x: str, basis: str) -> None:
         qualify sum(weight) over (partition by rule_idx, BillingCurrency) > 0""")
 
 
-def _result_sql(con, x: str, period: str, rules_version: int) -> str:
+def _result_sql(con, x: str, period: str, rules_version: int, dim_cols=DIMS) -> str:
     """The allocation of the period at (day, team, rule, dims) grain, residuals to the largest share."""
-    dims = ", ".join(DIMS)
-    g_dims = ", ".join(f"g.{d}" for d in DIMS)
+    dims = ", ".join(dim_cols)
+    g_dims = ", ".join(f"g.{d}" for d in dim_cols)
     amounts = ", ".join(f"cast(g.{c} * s.share as decimal(38,12)) as {c}" for c in ("billed", "effective", "list"))
     fix = ", ".join(f"case when rk = 1 then {c} + (g_{c} - sum({c}) over (partition by gid)) else {c} end as {c}"
                     for c in ("billed", "effective", "list"))
@@ -225,10 +225,11 @@ def _result_sql(con, x: str, period: str, rules_version: int) -> str:
 
 
 def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Org, rules_version: int,
-             out_path: str, basis: str = "effective") -> None:
+             out_path: str, basis: str = "effective", dims: tuple[str, ...] = DIMS) -> None:
     """Allocate one billing period of `source_sql` (a FROM clause over lake rows) and write Parquet.
 
     `basis` (billed, effective or list) weighs proportional splits; the shares then apply to every cost column.
+    `dims` are the columns the result keeps (more dims, e.g. ResourceId, give a finer grain for drill-down).
     """
     if basis not in COSTS:
         raise ValueError(f"unknown proportional basis {basis!r}")
@@ -236,9 +237,9 @@ def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Or
     load_org_tables(con, org, x)
     _rule_tables(con, rules, x)
     p = plan(rules)
-    _group_and_match(con, source_sql, period, p, rules, x)
+    _group_and_match(con, source_sql, period, p, rules, x, dims)
     _shares(con, x, basis)
-    sql = _result_sql(con, x, period, rules_version)
+    sql = _result_sql(con, x, period, rules_version, dims)
     try:
         con.execute(f"copy ({sql}) to '{out_path}' (format parquet, compression zstd)")
     finally:

@@ -18,6 +18,11 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     Page("pages/overview.py", "Overview", ":material/dashboard:", "view_spend"),
+    Page("pages/teams.py", "Teams", ":material/groups:", "view_spend"),
+    Page("pages/rules.py", "Rules", ":material/rule:", "edit_config", "Configuration"),
+    Page("pages/org.py", "Organization", ":material/account_tree:", "edit_config", "Configuration"),
+    Page("pages/users.py", "Users", ":material/group:", "manage_users", "Admin"),
+    Page("pages/audit.py", "Audit trail", ":material/policy:", "read_audit", "Admin"),
     Page("pages/anomalies.py", "Anomalies", ":material/troubleshoot:", "view_spend"),
 )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from lib import access
+from lib import access, audit
 from lib.ingest import now_iso
 from lib.store import Store, state
 
@@ -147,9 +147,21 @@ def save_org(store: Store, text: str, user: access.User, comment: str = "") -> t
     org, errors = parse_org(text)
     if errors:
         return None, errors
+    from lib.rules import parse_rules, versions  # rules depend on the org: import here to avoid a cycle
+
+    for version in versions(store)[:1]:
+        _, rule_errors = parse_rules(version.yaml, org, f"rules version {version.id}")
+        if rule_errors:
+            return None, [f"the current rules would break: {e}" for e in rule_errors]
+    before = current_org(store)
     with state(store, write=True) as db:
         cur = db.execute("insert into org_versions (created_at, author, comment, yaml) values (?, ?, ?, ?)",
                          (now_iso(), user.username, comment, dump_org(org)))
+        audit.record(store, user, "org.save", f"version {cur.lastrowid}",
+                     {"comment": comment, "before": {"departments": len(before.departments), "teams": len(before.teams)},
+                      "after": {"departments": len(org.departments), "teams": len(org.teams)},
+                      "teams_added": sorted({t.id for t in org.teams} - {t.id for t in before.teams}),
+                      "teams_removed": sorted({t.id for t in before.teams} - {t.id for t in org.teams})}, db=db)
         return cur.lastrowid, []
 
 

@@ -257,3 +257,11 @@ def diff(old: RuleVersion, new: RuleVersion) -> str:
     """A readable unified diff between two versions' YAML."""
     return "".join(difflib.unified_diff(old.yaml.splitlines(keepends=True), new.yaml.splitlines(keepends=True),
                                         f"version {old.id}", f"version {new.id}"))
+
+
+def restore(store: Store, version_id: int, user: access.User) -> tuple[int | None, list[str]]:
+    """Save an old version's rules again as the newest version (history is never rewritten)."""
+    old = next((v for v in versions(store) if v.id == version_id), None)
+    if old is None:
+        return None, [f"no rules version {version_id}"]
+    return save_rules(store, old.yaml, user, f"restore of version {version_id}", old.effective_from)

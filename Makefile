@@ -1,0 +1,44 @@
+# Costbook: two commands for a new user.
+#   make run    set up and open the app on the demo company
+#   make test   set up and run the whole test suite (installs Debian chromium for browser tests)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test setup setup-dev system-deps lint bench clean-data
+
+run: setup
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: setup-dev system-deps
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+setup: $(VENV)/.installed
+
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Browser tests drive Debian's Chromium; PDF tests read PDFs with poppler-utils.
+system-deps:
+	@bash scripts/system-deps.sh
+
+lint: setup-dev
+	$(PY) -m ruff check .
+
+bench: setup-dev
+	$(PY) bench/run_all.py
+
+clean-data:
+	rm -rf data/lake data/state.db* data/demo

@@ -1,0 +1,44 @@
+"""Costbook: the entry script. Login gate, first-start demo, shared sidebar filters, role-based navigation."""
+
+import os
+
+import streamlit as st
+
+from lib import access, auth, nav, ui
+from lib.store import is_empty
+
+st.set_page_config(page_title="Costbook", page_icon=":material/account_balance:", layout="wide")
+
+store = ui.store()
+if is_empty(store) and os.environ.get("COSTBOOK_NO_DEMO") != "1":
+    from lib import demo
+
+    with st.status("Building the demo company on first start…", expanded=True) as status:
+        bar = st.progress(0.0)
+        demo.build(store, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+        status.update(label="Demo company ready", state="complete")
+    st.rerun()
+
+user = auth.login_gate(store)
+if user is None:
+    st.stop()
+st.session_state["user"] = user
+
+with st.sidebar:
+    st.markdown(f"**{user.name or user.username}** · {user.role.replace('_', ' ')}")
+    auth.logout_button()
+auth.demo_banner(store)
+
+con = ui.cursor()
+filters = ui.sidebar_filters(con, user)
+if filters is None:
+    st.info("No billing data yet. An admin can import files or connect billing sources under Data sources.")
+st.session_state["filters"] = filters
+
+sections: dict[str, list] = {}
+for page in nav.pages_for(access.permissions(user)):
+    if filters is None and page.permission == "view_spend":
+        continue
+    sections.setdefault(page.section, []).append(st.Page(page.path, title=page.title, icon=page.icon))
+if sections:
+    st.navigation(sections).run()

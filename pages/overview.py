@@ -1,0 +1,49 @@
+"""Overview: this month against last month, by provider and department, the daily trend, Unallocated."""
+
+import streamlit as st
+
+from lib import charts, ui
+from lib.money import fmt
+from lib.overview import overview
+
+ctx = ui.context()
+f = ctx.filters
+o = overview(ctx.con, ctx.user, f.month, f.metric, f.currency, f.providers)
+
+st.title("Overview")
+st.caption(f"Billing period {f.month} · {ui.METRIC_LABELS[f.metric]} cost · {f.currency}")
+
+change = o.total - o.previous_same_days
+a, b, c, d = st.columns(4)
+a.metric("This period", fmt(o.total, f.currency),
+         delta=f"{fmt(change, f.currency)} vs same days of {o.previous_period}" if o.previous_period else None,
+         delta_color="inverse")
+b.metric(f"Last period ({o.previous_period or '–'})", fmt(o.previous, f.currency))
+c.metric("Unallocated", fmt(o.unallocated, f.currency),
+         delta=f"{(o.unallocated / o.total * 100 if o.total else 0):.1f}% of spend", delta_color="off")
+d.metric("Departments", len(o.by_department[o.by_department.department != "Unallocated"]))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("By provider")
+    st.plotly_chart(charts.bars(list(o.by_provider.provider), list(o.by_provider.amount), f.currency),
+                    use_container_width=True)
+with right:
+    st.subheader("By department")
+    st.plotly_chart(charts.bars(list(o.by_department.department), list(o.by_department.amount), f.currency),
+                    use_container_width=True)
+
+st.subheader("Daily spend")
+st.plotly_chart(charts.stacked_daily(list(o.daily.day), list(o.daily.provider), list(o.daily.amount), f.currency),
+                use_container_width=True)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Biggest movers")
+    st.caption("Growth against the same days of the previous period")
+    st.dataframe(o.movers, hide_index=True, use_container_width=True,
+                 column_config={k: st.column_config.NumberColumn(format="%.2f") for k in ("previous", "current", "change")})
+with right:
+    st.subheader("Unallocated share")
+    st.plotly_chart(charts.line(list(o.unallocated_trend.period), list(o.unallocated_trend.share_pct), f.currency,
+                                percent=True), use_container_width=True)

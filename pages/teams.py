@@ -1,0 +1,68 @@
+"""Teams: a department's teams, then one team's trend, services, accounts, regions, rules, resources, lines."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts, drilldown, explain, spend, ui
+from lib.money import fmt
+from lib.org import current_org
+
+ctx = ui.context()
+f = ctx.filters
+org = current_org(ctx.store)
+departments = [d for d in org.departments if ctx.user.scope is None or d.id in ctx.user.scope]
+st.title("Teams")
+if not departments:
+    st.info("You are not assigned to a department yet; ask an admin.")
+    st.stop()
+
+a, b = st.columns(2)
+dept = a.selectbox("Department", departments, format_func=lambda d: d.name, key="t_dept")
+teams = [t for t in org.teams if t.department == dept.id]
+team = b.selectbox("Team", [None, *teams], format_func=lambda t: "All teams" if t is None else t.name, key="t_team")
+scope = {"teams": [team.id]} if team else {"departments": [dept.id]}
+args = (ctx.con, ctx.user, [f.month], f.metric, f.currency)
+
+if team is None:
+    rows = spend.breakdown(*args, "team", f.providers, **scope)
+    frame = pd.DataFrame(rows, columns=["team", "amount"])
+    st.metric(f"{dept.name}, {f.month}", fmt(sum(frame.amount, 0), f.currency))
+    st.plotly_chart(charts.bars(list(frame.team), list(frame.amount), f.currency), use_container_width=True)
+    ui.csv_download(ctx, frame, f"{dept.id}-teams-{f.month}.csv")
+    monthly = pd.DataFrame(spend.monthly(ctx.con, ctx.user, f.metric, f.currency, "team", f.providers, **scope),
+                           columns=["period", "team", "amount"])
+    st.subheader("Monthly trend")
+    st.plotly_chart(charts.stacked_daily(list(monthly.period), list(monthly.team), list(monthly.amount), f.currency),
+                    use_container_width=True)
+    st.stop()
+
+st.caption(f"Cost center {team.cost_center or '–'} · owners {', '.join(team.owners) or '–'}")
+daily = spend.daily(ctx.con, ctx.user, [f.month], f.metric, f.currency, "service", f.providers, **scope)
+st.metric(f"{team.name}, {f.month}", fmt(sum((r[2] for r in daily), 0), f.currency))
+trend, services, accounts, regions, rules_tab, resources, lines = st.tabs(
+    ["Trend", "Services", "Accounts", "Regions", "Rules", "Top resources", "Line items"])
+with trend:
+    st.plotly_chart(charts.stacked_daily([r[0] for r in daily], [r[1] for r in daily], [r[2] for r in daily],
+                                         f.currency), use_container_width=True)
+    monthly = spend.monthly(ctx.con, ctx.user, f.metric, f.currency, None, f.providers, **scope)
+    st.plotly_chart(charts.bars([r[0] for r in monthly], [r[2] for r in monthly], f.currency, horizontal=False),
+                    use_container_width=True)
+for tab, by in ((services, "service"), (accounts, "account"), (regions, "region")):
+    with tab:
+        frame = pd.DataFrame(spend.breakdown(*args, by, f.providers, **scope), columns=[by, "amount"])
+        st.dataframe(frame, hide_index=True, use_container_width=True)
+        ui.csv_download(ctx, frame, f"{team.id}-{by}-{f.month}.csv")
+with rules_tab:
+    frame = pd.DataFrame(explain.by_rule(ctx.con, ctx.user, f.month, team.id, f.metric),
+                         columns=["rule", "version", "reason", "share", "currency", "amount", "charges"])
+    st.dataframe(frame[frame.currency == f.currency], hide_index=True, use_container_width=True)
+with resources:
+    frame = drilldown.top_resources(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency)
+    st.dataframe(frame, hide_index=True, use_container_width=True)
+    ui.csv_download(ctx, frame, f"{team.id}-resources-{f.month}.csv")
+with lines:
+    service = st.selectbox("Service", [None, *sorted({r[1] for r in daily})], key="t_service",
+                           format_func=lambda s: "All services" if s is None else s)
+    frame = drilldown.line_items(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency, service)
+    st.dataframe(frame, hide_index=True, use_container_width=True)
+    ui.csv_download(ctx, frame, f"{team.id}-lines-{f.month}.csv")

@@ -18,7 +18,9 @@ per (period data version, rules version, org version) under lake/derived/alloc.
 import uuid
 from dataclasses import dataclass
 
-from lib import focus
+import pyarrow as pa
+
+from lib import crypto, focus
 from lib.org import UNALLOCATED, Org
 from lib.rules import Condition, Rule
 
@@ -93,21 +95,25 @@ def _tag_extract(key: str) -> str:
             f"json_extract_string(Tags, '$.\"' || {found} || '\"') end as {_tag_col(key)}")
 
 
+def small_table(con, name: str, columns: dict[str, pa.DataType], rows: list[tuple]) -> None:
+    """A temp table from Python rows in one statement (row-by-row inserts are slow in DuckDB)."""
+    data = pa.table({c: pa.array([r[i] for r in rows], type=t) for i, (c, t) in enumerate(columns.items())})
+    con.register(f"{name}_arrow", data)
+    try:
+        con.execute(f"create or replace temp table {name} as select * from {name}_arrow")
+    finally:
+        con.unregister(f"{name}_arrow")
+
+
 def load_org_tables(con, org: Org, prefix: str) -> None:
     """Small tables for the org: team -> department, and every lower-cased name/alias -> team."""
-    con.execute(f"create or replace temp table {prefix}_teams (team varchar, department varchar)")
-    con.executemany(f"insert into {prefix}_teams values (?, ?)", [(t.id, t.department) for t in org.teams] or [])
-    con.execute(f"create or replace temp table {prefix}_names (name varchar, team varchar)")
-    names = list(org.names().items())
-    if names:
-        con.executemany(f"insert into {prefix}_names values (?, ?)", names)
+    text = pa.string()
+    small_table(con, f"{prefix}_teams", {"team": text, "department": text}, [(t.id, t.department) for t in org.teams])
+    small_table(con, f"{prefix}_names", {"name": text, "team": text}, list(org.names().items()))
 
 
 def _rule_tables(con, rules: tuple[Rule, ...], x: str) -> None:
     """(idx, name, kind, team, tag_key) per rule and (idx, kind, team, pct) per split member."""
-    con.execute(f"create or replace temp table {x}_r (idx integer, name varchar, kind varchar, team varchar, "
-                f"tag_key varchar)")
-    con.execute(f"create or replace temp table {x}_s (idx integer, kind varchar, team varchar, pct decimal(38,12))")
     rows, members = [], []
     for i, r in enumerate(rules):
         if r.split is None:
@@ -118,10 +124,10 @@ def _rule_tables(con, rules: tuple[Rule, ...], x: str) -> None:
             members += [(i, "fixed", team, pct) for team, pct in r.split]
         else:
             members += [(i, r.split, team, None) for team in r.among] or [(i, r.split, None, None)]
-    if rows:
-        con.executemany(f"insert into {x}_r values (?, ?, ?, ?, ?)", rows)
-    if members:
-        con.executemany(f"insert into {x}_s values (?, ?, ?, ?)", members)
+    text = pa.string()
+    small_table(con, f"{x}_r", {"idx": pa.int32(), "name": text, "kind": text, "team": text, "tag_key": text}, rows)
+    small_table(con, f"{x}_s", {"idx": pa.int32(), "kind": text, "team": text, "pct": pa.decimal128(38, 12)},
+                members)
 
 
 def _group_and_match(con, source_sql: str, period: str, p: Plan, rules, x: str, dims=DIMS) -> list[str]:
@@ -143,7 +149,8 @@ def _group_and_match(con, source_sql: str, period: str, p: Plan, rules, x: str, 
         f"create or replace temp table {x}_k as select *, {tag_value} as tag_value from ("
         f"select *, {p.case_sql} as rule_idx from (select *{tags} from (select distinct {distinct} from {x}_g)))",
         list(p.params))
-    on = " and ".join(f"g.{c} is not distinct from k.{c}" for c in match_cols) or "true"
+    # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
+    on = " and ".join(f"coalesce(g.{c}, '') = coalesce(k.{c}, '')" for c in match_cols) or "true"
     no_rule = NO_RULES if not rules else NO_RULE
     con.execute(
         f"create or replace temp table {x}_gk as select g.*, k.rule_idx, r.name as rule, r.kind, "
@@ -241,7 +248,7 @@ def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Or
     _shares(con, x, basis)
     sql = _result_sql(con, x, period, rules_version, dims)
     try:
-        con.execute(f"copy ({sql}) to '{out_path}' (format parquet, compression zstd)")
+        con.execute(f"copy ({sql}) to '{out_path}' (format parquet, compression zstd{crypto.parquet_write_options(con)})")
     finally:
         for t in ("teams", "names", "r", "s", "g", "k", "gk", "sh"):
             con.execute(f"drop table if exists {x}_{t}")

@@ -5,6 +5,9 @@ when the user's role grants its permission (the lib functions check again inside
 """
 
 from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -23,8 +26,19 @@ PAGES: tuple[Page, ...] = (
     Page("pages/org.py", "Organization", ":material/account_tree:", "edit_config", "Configuration"),
     Page("pages/users.py", "Users", ":material/group:", "manage_users", "Admin"),
     Page("pages/audit.py", "Audit trail", ":material/policy:", "read_audit", "Admin"),
+    Page("pages/data_sources.py", "Data sources", ":material/cloud_sync:", "manage_sources", "Admin"),
     Page("pages/anomalies.py", "Anomalies", ":material/troubleshoot:", "view_spend"),
+    Page("pages/budgets.py", "Budgets", ":material/savings:", "view_spend"),
+    Page("pages/alerts.py", "Alerts", ":material/notifications:", "view_spend"),
+    Page("pages/statements.py", "Statements", ":material/receipt_long:", "export", "Month end"),
+    Page("pages/close.py", "Close & reconcile", ":material/lock_clock:", "close_month", "Month end"),
 )
+
+
+def page_at(filename: str) -> Page | None:
+    """The registered page whose script is this file (None for any other file)."""
+    path = Path(filename).resolve()
+    return next((p for p in PAGES if (ROOT / p.path).resolve() == path), None)
 
 
 def pages_for(permissions: frozenset[str]) -> list[Page]:

@@ -5,11 +5,13 @@
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
 
 from lib import spend
+from lib.forecast import Forecast, period_forecast
 from lib.org import UNALLOCATED
 
 
@@ -27,6 +29,7 @@ class Overview:
     daily: pd.DataFrame  # ChargeDate, key (provider), amount
     unallocated_trend: pd.DataFrame  # period, share
     movers: pd.DataFrame  # kind, name, previous, current, change
+    forecast: Forecast | None = None  # month-end total, when the period is still running
 
 
 def _frame(rows, columns) -> pd.DataFrame:
@@ -63,7 +66,25 @@ def overview(con, user, period: str, metric: str, currency: str, providers=()) -
                ["day", "provider", "amount"]),
         unallocated_trend(con, user, metric, currency),
         movers(con, user, period, prev, metric, currency, providers) if prev else _frame([], MOVER_COLUMNS),
+        month_end_forecast(con, user, period, metric, currency, providers),
     )
+
+
+def month_end_forecast(con, user, period: str, metric: str, currency: str, providers=()) -> Forecast | None:
+    """Forecast of the period's total when its data stops before the month's last day."""
+    year, month = int(period[:4]), int(period[5:])
+    last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+    where, params = spend.filters_sql(user, None, currency, providers)
+    rows = con.execute(
+        f"select ChargeDate, sum({metric}) from allocated where {where} and ChargeDate <= ? "
+        f"and ChargeDate > ? - interval 120 day group by 1 order by 1", params + [last_day, last_day]).fetchall()
+    if not rows or rows[-1][0] >= last_day or rows[-1][0] < date(year, month, 1):
+        return None
+    days = pd.date_range(rows[0][0], rows[-1][0]).date
+    by_day = dict(rows)
+    history = [float(by_day.get(d, 0)) for d in days]
+    actual = sum((a for d, a in rows if d >= date(year, month, 1)), Decimal(0))
+    return period_forecast(history, actual, (last_day - rows[-1][0]).days, days[0].weekday())
 
 
 def unallocated_trend(con, user, metric: str, currency: str) -> pd.DataFrame:

@@ -4,11 +4,12 @@ A page starts with ``ctx = ui.context()`` and passes ctx.con, ctx.user and ctx.f
 functions. Nothing here draws except the small shared widgets at the bottom.
 """
 
+import inspect
 from dataclasses import dataclass
 
 import streamlit as st
 
-from lib import allocation, spend
+from lib import access, allocation, nav, spend
 from lib.access import User
 from lib.store import Store, default_data_dir, engine, new_duck, open_store
 
@@ -54,7 +55,13 @@ def cursor():
 
 
 def context() -> Context:
-    return Context(store(), cursor(), st.session_state["user"], st.session_state["filters"])
+    """The page's context; stops the page unless the user's role grants the page's permission."""
+    user = st.session_state.get("user")
+    page = nav.page_at(inspect.stack()[1].filename)
+    if user is None or page is None or not access.can(user, page.permission):
+        st.error("You do not have access to this page.")
+        st.stop()
+    return Context(store(), cursor(), user, st.session_state.get("filters"))
 
 
 METRIC_LABELS = {"effective": "Effective (amortized)", "billed": "Billed (cash)", "list": "List (on-demand)"}
@@ -79,7 +86,7 @@ def sidebar_filters(con, user: User) -> Filters | None:
 
 def csv_download(ctx: Context, frame, name: str, label: str = "Download CSV") -> None:
     """A download button for a table (only for users who may export); every download is audited."""
-    from lib import access, audit
+    from lib import audit
     from lib.exports import to_csv_bytes
 
     if not access.can(ctx.user, "export"):

@@ -21,29 +21,34 @@ a.metric("This period", fmt(o.total, f.currency),
 b.metric(f"Last period ({o.previous_period or '–'})", fmt(o.previous, f.currency))
 c.metric("Unallocated", fmt(o.unallocated, f.currency),
          delta=f"{(o.unallocated / o.total * 100 if o.total else 0):.1f}% of spend", delta_color="off")
-d.metric("Departments", len(o.by_department[o.by_department.department != "Unallocated"]))
+if o.forecast:
+    d.metric("Forecast for period end", fmt(o.forecast.total, f.currency),
+             delta=f"range {fmt(o.forecast.low, f.currency)} – {fmt(o.forecast.high, f.currency)}", delta_color="off",
+             help=f"Method: {o.forecast.method}")
+else:
+    d.metric("Departments", len(o.by_department[o.by_department.department != "Unallocated"]))
 
 left, right = st.columns(2)
 with left:
     st.subheader("By provider")
     st.plotly_chart(charts.bars(list(o.by_provider.provider), list(o.by_provider.amount), f.currency),
-                    use_container_width=True)
+                    width="stretch")
 with right:
     st.subheader("By department")
     st.plotly_chart(charts.bars(list(o.by_department.department), list(o.by_department.amount), f.currency),
-                    use_container_width=True)
+                    width="stretch")
 
 st.subheader("Daily spend")
 st.plotly_chart(charts.stacked_daily(list(o.daily.day), list(o.daily.provider), list(o.daily.amount), f.currency),
-                use_container_width=True)
+                width="stretch")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Biggest movers")
     st.caption("Growth against the same days of the previous period")
-    st.dataframe(o.movers, hide_index=True, use_container_width=True,
+    st.dataframe(o.movers, hide_index=True, width="stretch",
                  column_config={k: st.column_config.NumberColumn(format="%.2f") for k in ("previous", "current", "change")})
 with right:
     st.subheader("Unallocated share")
     st.plotly_chart(charts.line(list(o.unallocated_trend.period), list(o.unallocated_trend.share_pct), f.currency,
-                                percent=True), use_container_width=True)
+                                percent=True), width="stretch")

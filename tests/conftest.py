@@ -62,3 +62,15 @@ def load_bill(store, tmp_path, rows, name="bill.csv"):
     result = import_files(store, new_duck(), [path])
     assert result.ok, [str(p) for p in result.problems]
     return result
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    """A small demo company (about 40k charges), built once per test run; tests must not change it."""
+    from lib import demo, startup, users
+
+    store = open_store(tmp_path_factory.mktemp("demo") / "data")
+    demo.build(store, seed=7, rows=40_000)
+    users.create_demo_users(store)
+    startup.set_demo_mode(store)
+    return store.data_dir

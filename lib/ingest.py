@@ -108,24 +108,49 @@ def find_problems(con, file: str, raw: str, typed: str) -> list[Problem]:
     missing = [c for c in focus.REQUIRED if c not in have and not c.startswith("x_")]
     if missing:
         return [Problem(file, None, c, "required FOCUS column is missing") for c in missing]
+    if not _any_bad_value(con, raw, have):
+        return _mixed_currencies(con, file, typed)
     checks = []
     for name, typ, required in focus.COLUMNS:
         if name.startswith("x_") or name not in have:
             continue
         raw_text = f"trim(cast(r.\"{name}\" as varchar))"
-        if typ != "varchar" or name in ("ChargeCategory", "ChargeFrequency"):
+        typed_in = have[name] != "varchar"  # a typed value (decimal, timestamp) is null or readable: no text checks
+        if (typ != "varchar" and not typed_in) or name in ("ChargeCategory", "ChargeFrequency"):
             what = {"ChargeCategory": "not a FOCUS ChargeCategory", "ChargeFrequency": "not a FOCUS ChargeFrequency"}
             reason = what.get(name, f"cannot read as {'date/time' if typ == 'timestamp' else 'a number'}")
             checks.append(f"case when {raw_text} <> '' and t.{name} is null "
                           f"then '{name}: {reason}: ' || {raw_text} end")
         if required:
-            checks.append(f"case when coalesce({raw_text}, '') = '' then '{name}: required value is empty' end")
+            empty = f'r."{name}" is null' if typed_in else f"coalesce({raw_text}, '') = ''"
+            checks.append(f"case when {empty} then '{name}: required value is empty' end")
     sql = (f"select _row, unnest(bad) from (select r._row, list_filter([{', '.join(checks)}], x -> x is not null) as bad "
            f"from {raw} r positional join {typed} t) where len(bad) > 0 order by 1 limit {MAX_PROBLEMS}")
     found = [Problem(file, int(row), msg.split(": ", 1)[0], msg.split(": ", 1)[1])
              for row, msg in con.execute(sql).fetchall()]
-    if found:
-        return found
+    return found or _mixed_currencies(con, file, typed)
+
+
+def _any_bad_value(con, raw: str, have: dict[str, str]) -> bool:
+    """One aggregate pass over the raw rows: is any value unreadable or any required value empty?
+
+    Cheap for the usual clean file; only when it says yes does find_problems build per-row messages.
+    """
+    counts = []
+    for name, typ, required in focus.COLUMNS:
+        if name.startswith("x_") or name not in have:
+            continue
+        typed_in = have[name] != "varchar"
+        text = f'trim(cast("{name}" as varchar))'
+        if (typ != "varchar" and not typed_in) or name in ("ChargeCategory", "ChargeFrequency"):
+            expr = _typed_expr(name, typ, have[name]).rsplit(" as ", 1)[0]
+            counts.append(f"count_if({text} <> '' and ({expr}) is null)")
+        if required:
+            counts.append(f'count_if("{name}" is null)' if typed_in else f"count_if(coalesce({text}, '') = '')")
+    return bool(counts) and any(con.execute(f"select {', '.join(counts)} from {raw}").fetchone())
+
+
+def _mixed_currencies(con, file: str, typed: str) -> list[Problem]:
     mixed = con.execute(
         f"select BillingAccountId, x_BillingPeriod, string_agg(distinct BillingCurrency, ', '), min(_row) "
         f"from {typed} group by 1, 2 having count(distinct BillingCurrency) > 1 order by 1, 2"
@@ -163,16 +188,23 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
 
 
 def _write_and_swap(store: Store, con, union: str, staging, run_id: int, source: str, started: float):
-    con.execute(
-        f"copy (select *, x_BillingPeriod as _period, left(md5(BillingAccountId), 16) as _acct from ({union})) "
-        f"to '{staging}' (format parquet, compression zstd, partition_by (_period, _acct){crypto.parquet_write_options(con)})"
-    )
+    # Row order inside a lake file means nothing; not keeping it lets DuckDB stream the write.
+    con.execute("set preserve_insertion_order = false")
+    try:
+        con.execute(
+            f"copy (select *, x_BillingPeriod as _period, left(md5(BillingAccountId), 16) as _acct from ({union})) "
+            f"to '{staging}' (format parquet, compression snappy, partition_by (_period, _acct)"
+            f"{crypto.parquet_write_options(con)})")
+    finally:
+        con.execute("reset preserve_insertion_order")
+    # Count and total from the written files (typed, compact) rather than parsing the input again.
+    written = f"read_parquet('{staging}/*/*/*.parquet', {crypto.parquet_read_options()})"
     parts = con.execute(
-        f"select x_BillingPeriod, BillingAccountId, left(md5(BillingAccountId), 16), count(*) "
-        f"from ({union}) group by all order by 1, 2"
+        f"select x_BillingPeriod, BillingAccountId, left(md5(BillingAccountId), 16), count(*) from {written} "
+        f"group by all order by 1, 2"
     ).fetchall()
     totals_rows = con.execute(
-        f"select BillingCurrency, sum(BilledCost), sum(EffectiveCost) from ({union}) group by 1 order by 1"
+        f"select BillingCurrency, sum(BilledCost), sum(EffectiveCost) from {written} group by 1 order by 1"
     ).fetchall()
     totals = {cur: {"billed": billed, "effective": eff} for cur, billed, eff in totals_rows}
     moved = []

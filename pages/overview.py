@@ -1,10 +1,12 @@
 """Overview: this month against last month, by provider and department, the daily trend, Unallocated."""
 
+import pandas as pd
 import streamlit as st
 
 from lib import charts, ui
 from lib.money import fmt
 from lib.overview import overview
+from lib.spend import unallocated_by_reason
 
 ctx = ui.context()
 f = ctx.filters
@@ -46,9 +48,14 @@ left, right = st.columns(2)
 with left:
     st.subheader("Biggest movers")
     st.caption("Growth against the same days of the previous period")
-    st.dataframe(o.movers, hide_index=True, width="stretch",
-                 column_config={k: st.column_config.NumberColumn(format="%.2f") for k in ("previous", "current", "change")})
+    st.dataframe(o.movers.assign(**{k: o.movers[k].map(lambda a: fmt(a, f.currency))
+                                    for k in ("previous", "current", "change")}), hide_index=True, width="stretch")
 with right:
     st.subheader("Unallocated share")
     st.plotly_chart(charts.line(list(o.unallocated_trend.period), list(o.unallocated_trend.share_pct), f.currency,
                                 percent=True), width="stretch")
+    reasons = unallocated_by_reason(ctx.con, ctx.user, f.month, f.metric, f.currency)
+    if reasons:
+        st.caption("Why spend is Unallocated this period: what to fix next")
+        st.dataframe(pd.DataFrame([(r, rule, fmt(a, f.currency)) for r, rule, a in reasons],
+                                  columns=["reason", "rule", "amount"]), hide_index=True, width="stretch")

@@ -4,12 +4,16 @@ import os
 
 import streamlit as st
 
-from lib import access, auth, nav, ui
+from lib import access, auth, crypto, nav, ui
 from lib.store import is_empty
 
 st.set_page_config(page_title="Costbook", page_icon=":material/account_balance:", layout="wide")
 
-store = ui.store()
+try:
+    store = ui.store()
+except crypto.DataKeyError as exc:  # a missing or wrong data key: say which setting, show no data
+    st.error(str(exc))
+    st.stop()
 if is_empty(store) and os.environ.get("COSTBOOK_NO_DEMO") != "1":
     from lib import demo
 
@@ -37,7 +41,7 @@ st.session_state["filters"] = filters
 
 sections: dict[str, list] = {}
 for page in nav.pages_for(access.permissions(user)):
-    if filters is None and page.permission == "view_spend":
+    if filters is None and page.needs_data:
         continue
     sections.setdefault(page.section, []).append(st.Page(page.path, title=page.title, icon=page.icon))
 if sections:

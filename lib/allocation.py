@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass
 
 from lib import allocation_sql as alloc_sql
+from lib import crypto
 from lib.ingest import now_iso
 from lib.org import parse_org
 from lib.rules import parse_rules, version_for_period
 from lib.store import Store, parquet_source, state
-
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,9 @@ def inputs(store: Store, period: str) -> PeriodInputs:
 
 
 def cache_key(inp: PeriodInputs) -> str:
-    text = "|".join([*inp.files, f"r{inp.rules_version}", f"o{inp.org_version}", inp.basis])
+    """Names the inputs, with lake paths relative to the lake so a copied data folder keeps its cache."""
+    files = [f.split("/lake/", 1)[-1] for f in inp.files]
+    text = "|".join([*files, f"r{inp.rules_version}", f"o{inp.org_version}", inp.basis])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -111,7 +113,7 @@ def allocated_view(store: Store, con, only: list[str] | None = None) -> str:
     files = [ensure_period(store, con, p) for p in periods(store) if only is None or p in only]
     if files:
         quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        con.execute(f"create or replace view allocated as select * from read_parquet([{quoted}], hive_partitioning = false)")
+        con.execute(f"create or replace view allocated as select * from read_parquet([{quoted}], {crypto.parquet_read_options()})")
     else:
         con.execute(f"create or replace view allocated as {EMPTY_ALLOCATED}")
     return "allocated"

@@ -10,6 +10,7 @@ import csv
 import importlib
 import sys
 
+from lib.crypto import DataKeyError
 from lib.store import default_data_dir, open_store
 
 COMMAND_MODULES = ("lib.cli_core", "lib.cli_anomalies", "lib.cli_access", "lib.cli_statements", "lib.cli_budgets",
@@ -67,9 +68,9 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser(argv).parse_args(argv)
-    store = open_store(args.data_dir or default_data_dir())
     try:
+        store = open_store(args.data_dir or default_data_dir())
         return args.run(store, args) or 0
-    except UsageError as exc:
+    except (UsageError, DataKeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

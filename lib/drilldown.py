@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import access, allocation, allocation_sql, spend
+from lib import access, allocation, allocation_sql, crypto, spend
 from lib.org import parse_org
 from lib.rules import parse_rules
 from lib.store import Store, parquet_source
@@ -41,7 +41,7 @@ def _team_rows(store, con, user, period: str, team: str, metric: str, currency: 
     metric = spend.metric_column(metric)
     path = detail_file(store, con, period)
     return con.execute(
-        f"select {select.format(metric=metric)} from read_parquet(?, hive_partitioning = false) "
+        f"select {select.format(metric=metric)} from read_parquet(?, {crypto.parquet_read_options()}) "
         f"where {where} and team = ? and BillingCurrency = ? {tail.format(metric=metric)}",
         [path] + params + [team, currency] + (extra or [])).fetchall()
 

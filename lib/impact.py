@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from lib import access, allocation, allocation_sql, focus
+from lib import access, allocation, allocation_sql, crypto, focus
 from lib.allocation_sql import _tag_col, _tag_extract, plan
 from lib.org import parse_org
 from lib.rules import Rule, parse_rules
@@ -62,7 +62,8 @@ def charges_moved(con, source_sql: str, period: str, before, after) -> int:
 
 
 def _team_totals(con, path: str, metric: str) -> dict:
-    rows = con.execute(f"select team, BillingCurrency, sum({metric}) from read_parquet(?, hive_partitioning = false) "
+    rows = con.execute(f"select team, BillingCurrency, sum({metric}) from read_parquet(?, "
+                       f"{crypto.parquet_read_options()}) "
                        f"group by 1, 2", [path]).fetchall()
     return {(t, c): a for t, c, a in rows}
 

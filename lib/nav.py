@@ -17,16 +17,17 @@ class Page:
     icon: str
     permission: str
     section: str = "Spend"
+    needs_data: bool = True  # hidden until billing data exists
 
 
 PAGES: tuple[Page, ...] = (
     Page("pages/overview.py", "Overview", ":material/dashboard:", "view_spend"),
     Page("pages/teams.py", "Teams", ":material/groups:", "view_spend"),
     Page("pages/rules.py", "Rules", ":material/rule:", "edit_config", "Configuration"),
-    Page("pages/org.py", "Organization", ":material/account_tree:", "edit_config", "Configuration"),
-    Page("pages/users.py", "Users", ":material/group:", "manage_users", "Admin"),
-    Page("pages/audit.py", "Audit trail", ":material/policy:", "read_audit", "Admin"),
-    Page("pages/data_sources.py", "Data sources", ":material/cloud_sync:", "manage_sources", "Admin"),
+    Page("pages/org.py", "Organization", ":material/account_tree:", "edit_config", "Configuration", needs_data=False),
+    Page("pages/users.py", "Users", ":material/group:", "manage_users", "Admin", needs_data=False),
+    Page("pages/audit.py", "Audit trail", ":material/policy:", "read_audit", "Admin", needs_data=False),
+    Page("pages/data_sources.py", "Data sources", ":material/cloud_sync:", "manage_sources", "Admin", needs_data=False),
     Page("pages/anomalies.py", "Anomalies", ":material/troubleshoot:", "view_spend"),
     Page("pages/budgets.py", "Budgets", ":material/savings:", "view_spend"),
     Page("pages/alerts.py", "Alerts", ":material/notifications:", "view_spend"),

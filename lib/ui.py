@@ -58,7 +58,10 @@ def context() -> Context:
     """The page's context; stops the page unless the user's role grants the page's permission."""
     user = st.session_state.get("user")
     page = nav.page_at(inspect.stack()[1].filename)
-    if user is None or page is None or not access.can(user, page.permission):
+    if user is None:
+        st.info("Please [log in](/) first.")
+        st.stop()
+    if page is None or not access.can(user, page.permission):
         st.error("You do not have access to this page.")
         st.stop()
     return Context(store(), cursor(), user, st.session_state.get("filters"))

@@ -1,0 +1,85 @@
+"""The ingest log read back: run history, freshness per source, and a run's totals per period.
+
+Every import and refresh is one row of `ingest_runs` (source, periods, rows, totals per
+currency, duration, outcome, problems), written by lib.ingest and lib.refresh.
+
+>>> [(s.source, s.latest_period) for s in freshness(store)]        # doctest: +SKIP
+[('aws-prod', '2026-07')]
+"""
+
+import json
+from dataclasses import dataclass
+
+from lib.store import Store, new_duck, parquet_source, state
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    source: str
+    last_success: str | None  # when the last successful run finished (UTC, ISO)
+    latest_period: str | None  # the newest billing period with data served
+    last_outcome: str  # outcome of the most recent run: ok | failed | running
+    runs: int
+
+
+def history(store: Store, limit: int = 50, source: str | None = None) -> list[dict]:
+    """The newest runs first, problems decoded; totals stay text (exact Decimal strings)."""
+    sql = ("select id, source, label, actor, started_at, finished_at, outcome, rows, periods, totals, problems, "
+           "duration_s from ingest_runs where (? is null or source = ?) order by id desc limit ?")
+    with state(store) as db:
+        rows = [dict(r) for r in db.execute(sql, (source, source, limit)).fetchall()]
+    for r in rows:
+        r["problems"] = json.loads(r["problems"] or "[]")
+        r["totals"] = json.loads(r["totals"] or "{}")
+    return rows
+
+
+def freshness(store: Store) -> list[SourceStatus]:
+    """Per source: last successful refresh, newest period served, last outcome."""
+    sql = """
+        select r.source, max(case when r.outcome = 'ok' then r.finished_at end),
+               (select max(period) from lake_files f where f.source = r.source and f.active = 1),
+               (select outcome from ingest_runs l where l.source = r.source order by id desc limit 1), count(*)
+        from ingest_runs r group by r.source order by r.source"""
+    with state(store) as db:
+        return [SourceStatus(*row) for row in db.execute(sql).fetchall()]
+
+
+def period_totals(store: Store, run_id: int | None) -> list[tuple]:
+    """(period, currency, billed, effective) of the rows one run loaded, from its lake files."""
+    if run_id is None:
+        return []
+    with state(store) as db:
+        files = [str(store.lake / r[0]) for r in db.execute("select path from lake_files where run_id = ?",
+                                                              (run_id,)).fetchall()]
+    if not files:
+        return []
+    con = new_duck()
+    return con.execute(f"select x_BillingPeriod, BillingCurrency, sum(BilledCost), sum(EffectiveCost) "
+                       f"from {parquet_source(files)} group by 1, 2 order by 1, 2").fetchall()
+
+
+def source_table(store: Store, configured: list) -> list[dict]:
+    """One row per configured source (and per source seen only in the log): freshness and last outcome."""
+    status = {s.source: s for s in freshness(store)}
+    rows = [{"source": c.name, "provider": c.provider, "kind": c.kind} for c in configured]
+    rows += [{"source": name, "provider": "", "kind": "file import"} for name in status
+             if name not in {c.name for c in configured}]
+    for row in rows:
+        s = status.get(row["source"])
+        row.update(last_success=s.last_success if s else None, latest_period=s.latest_period if s else None,
+                   last_outcome=s.last_outcome if s else "never run", runs=s.runs if s else 0)
+    return rows
+
+
+def history_table(store: Store, limit: int = 100) -> list[dict]:
+    """The run history as display rows: outcome first, totals per currency and problems as short text."""
+    out = []
+    for r in history(store, limit):
+        totals = "; ".join(f"{cur}: billed {v['billed']}, effective {v['effective']}" for cur, v in r["totals"].items())
+        problems = "; ".join(r["problems"][:3]) + (f" (+{len(r['problems']) - 3} more)" if len(r["problems"]) > 3
+                                                   else "")
+        out.append({"run": r["id"], "source": r["source"], "outcome": r["outcome"], "periods": r["periods"],
+                    "rows": r["rows"], "totals": totals, "seconds": r["duration_s"], "finished": r["finished_at"],
+                    "by": r["actor"], "what": r["label"], "problems": problems})
+    return out

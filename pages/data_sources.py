@@ -1,0 +1,54 @@
+"""Data sources (admin): configured billing sources, their freshness, refresh, file upload, run history."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import refresh, ui
+from lib.sources import FORMATS, imports, runs
+
+ctx = ui.context()
+st.title("Data sources")
+
+sources, errors = refresh.load_sources(ctx.store)
+for e in errors:
+    st.error(e)
+st.subheader("Sources")
+st.caption("Configured in settings.yaml in the data folder; credentials come from secrets, never from here.")
+st.dataframe(pd.DataFrame(runs.source_table(ctx.store, sources)), hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Refresh")
+    names = [s.name for s in sources]
+    chosen = st.multiselect("Sources", names, default=names, disabled=not names)
+    months = st.text_input("Billing periods", ", ".join(refresh.default_months()),
+                           help="Comma-separated YYYY-MM; the current and previous month by default")
+    if st.button("Refresh now", type="primary", disabled=not chosen):
+        bar = st.progress(0.0, text="Starting…")
+        results = refresh.refresh(ctx.store, ctx.user, chosen, [m.strip() for m in months.split(",") if m.strip()],
+                                  progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
+        bar.progress(1.0, text="Done")
+        for r in results:
+            if r.ok:
+                st.success(f"{r.source}: {r.rows} rows for {', '.join(r.periods)}")
+            else:
+                st.error(f"{r.source}: failed, the previous data is still served")
+                st.dataframe(pd.DataFrame([vars(p) for p in r.problems]), hide_index=True, width="stretch")
+
+with right:
+    st.subheader("Upload")
+    files = st.file_uploader("Billing files (CSV or Parquet)", type=["csv", "parquet"], accept_multiple_files=True)
+    fmt = st.selectbox("Format", ["auto", *FORMATS])
+    if st.button("Import", disabled=not files):
+        result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], fmt)
+        if result.ok:
+            st.success(f"Imported {result.rows} rows for {', '.join(result.periods)}")
+            st.dataframe(pd.DataFrame(runs.period_totals(ctx.store, result.run_id),
+                                      columns=["period", "currency", "billed", "effective"]).astype(str),
+                         hide_index=True, width="stretch")
+        else:
+            st.error(f"{len(result.problems)} problem(s); nothing was imported")
+            st.dataframe(pd.DataFrame([vars(p) for p in result.problems]), hide_index=True, width="stretch")
+
+st.subheader("Run history")
+st.dataframe(pd.DataFrame(runs.history_table(ctx.store)), hide_index=True, width="stretch")

@@ -72,14 +72,14 @@ OVER_BUDGET = ("web", "analytics", "ml-research", "campaigns")  # budgeted below
 # plus headroom for its share of shared costs; a few teams get less than they plan to spend.
 BUDGETS_SQL = """
 with planned as (
-  select w.team, a.currency, d.month_start, count(*) as days_seen,
+  select w.team, a.currency, d.month_start, count(distinct d.idx) as days_seen,
     sum(w.daily * (1 + w.growth * d.idx / 365.0) * if(d.weekend, s.weekend, 1)) as amount
   from demo_workloads w join demo_accounts a on a.key = w.account join demo_services s on s.key = w.service
   cross join demo_days d where w.team is not null group by all
 )
 select team, strftime(month_start, '%Y-%m') as month,
   cast(round(amount / days_seen * datediff('day', month_start, month_start + interval 1 month)
-       * if(list_contains(?, team), 0.9, 1.12), -1) as decimal(18,2)) as amount, currency
+       * if(list_contains(?, team), 0.9, 1.25), -1) as decimal(18,2)) as amount, currency
 from planned order by team, month
 """
 

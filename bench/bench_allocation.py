@@ -114,9 +114,9 @@ def step_impact(args):
 
 def step_pandas(args):
     """The same rules in pandas, for one month; checks the team totals against the engine."""
+    from bench.pandas_allocation import allocate_pandas
     from lib import access, allocation, spend
     from lib.store import engine, open_store
-    from bench.pandas_allocation import allocate_pandas
     store = open_store(args.data_dir)
     con = engine(store)
     period = allocation.periods(store)[-2]

@@ -10,10 +10,10 @@ current = org.current_org(ctx.store)
 st.caption(f"{len(current.departments)} departments, {len(current.teams)} teams")
 a, b = st.columns(2)
 a.dataframe([{"id": d.id, "name": d.name, "heads": ", ".join(d.heads), "GL account": d.gl_account}
-             for d in current.departments], hide_index=True, use_container_width=True)
+             for d in current.departments], hide_index=True, width="stretch")
 b.dataframe([{"id": t.id, "name": t.name, "department": t.department, "cost center": t.cost_center,
               "aliases": ", ".join(t.aliases), "owners": ", ".join(t.owners)} for t in current.teams],
-            hide_index=True, use_container_width=True)
+            hide_index=True, width="stretch")
 
 st.subheader("Edit")
 text = st.text_area("org.yaml", org.dump_org(current), height=360, key="org_yaml")

@@ -20,7 +20,7 @@ with edit:
                 "to `web` or `tag:team`, split `even`, `proportional` or `{web: 60, search: 40}`.")
     table = st.data_editor(pd.DataFrame(rules_table.yaml_to_table(latest.yaml if latest else ""),
                                         columns=rules_table.COLUMNS),
-                           num_rows="dynamic", use_container_width=True, key="rules_editor",
+                           num_rows="dynamic", width="stretch", key="rules_editor",
                            column_config={"order": st.column_config.NumberColumn(help="Change to reorder", step=1)})
     draft, cell_problems = rules_table.table_to_yaml(table.to_dict("records"))
     parsed, errors = rules.parse_rules(draft, current_org(ctx.store), "draft")
@@ -34,7 +34,7 @@ with edit:
         moved = frame[frame.change != 0]
         st.metric("Charges that move", f"{result.charges_moved:,}")
         st.dataframe(moved.assign(**{c: moved[c].map(lambda a: fmt(a)) for c in ("before", "after", "change")}),
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
         with st.form("save_rules"):
             comment = st.text_input("Comment (required)")
             effective = st.selectbox("Effective from", ["all open periods", *ctx.filters.months[::-1]])
@@ -51,7 +51,7 @@ with edit:
 with history:
     st.dataframe(pd.DataFrame([(v.id, v.created_at, v.author, v.effective_from or "", v.comment) for v in versions],
                               columns=["version", "saved", "author", "effective from", "comment"]),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
     if len(versions) > 1:
         ids = [v.id for v in versions]
         a, b = st.columns(2)

@@ -27,13 +27,13 @@ if team is None:
     rows = spend.breakdown(*args, "team", f.providers, **scope)
     frame = pd.DataFrame(rows, columns=["team", "amount"])
     st.metric(f"{dept.name}, {f.month}", fmt(sum(frame.amount, 0), f.currency))
-    st.plotly_chart(charts.bars(list(frame.team), list(frame.amount), f.currency), use_container_width=True)
+    st.plotly_chart(charts.bars(list(frame.team), list(frame.amount), f.currency), width="stretch")
     ui.csv_download(ctx, frame, f"{dept.id}-teams-{f.month}.csv")
     monthly = pd.DataFrame(spend.monthly(ctx.con, ctx.user, f.metric, f.currency, "team", f.providers, **scope),
                            columns=["period", "team", "amount"])
     st.subheader("Monthly trend")
     st.plotly_chart(charts.stacked_daily(list(monthly.period), list(monthly.team), list(monthly.amount), f.currency),
-                    use_container_width=True)
+                    width="stretch")
     st.stop()
 
 st.caption(f"Cost center {team.cost_center or '–'} · owners {', '.join(team.owners) or '–'}")
@@ -43,26 +43,26 @@ trend, services, accounts, regions, rules_tab, resources, lines = st.tabs(
     ["Trend", "Services", "Accounts", "Regions", "Rules", "Top resources", "Line items"])
 with trend:
     st.plotly_chart(charts.stacked_daily([r[0] for r in daily], [r[1] for r in daily], [r[2] for r in daily],
-                                         f.currency), use_container_width=True)
+                                         f.currency), width="stretch")
     monthly = spend.monthly(ctx.con, ctx.user, f.metric, f.currency, None, f.providers, **scope)
     st.plotly_chart(charts.bars([r[0] for r in monthly], [r[2] for r in monthly], f.currency, horizontal=False),
-                    use_container_width=True)
+                    width="stretch")
 for tab, by in ((services, "service"), (accounts, "account"), (regions, "region")):
     with tab:
         frame = pd.DataFrame(spend.breakdown(*args, by, f.providers, **scope), columns=[by, "amount"])
-        st.dataframe(frame, hide_index=True, use_container_width=True)
+        st.dataframe(frame, hide_index=True, width="stretch")
         ui.csv_download(ctx, frame, f"{team.id}-{by}-{f.month}.csv")
 with rules_tab:
     frame = pd.DataFrame(explain.by_rule(ctx.con, ctx.user, f.month, team.id, f.metric),
                          columns=["rule", "version", "reason", "share", "currency", "amount", "charges"])
-    st.dataframe(frame[frame.currency == f.currency], hide_index=True, use_container_width=True)
+    st.dataframe(frame[frame.currency == f.currency], hide_index=True, width="stretch")
 with resources:
     frame = drilldown.top_resources(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency)
-    st.dataframe(frame, hide_index=True, use_container_width=True)
+    st.dataframe(frame, hide_index=True, width="stretch")
     ui.csv_download(ctx, frame, f"{team.id}-resources-{f.month}.csv")
 with lines:
     service = st.selectbox("Service", [None, *sorted({r[1] for r in daily})], key="t_service",
                            format_func=lambda s: "All services" if s is None else s)
     frame = drilldown.line_items(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency, service)
-    st.dataframe(frame, hide_index=True, use_container_width=True)
+    st.dataframe(frame, hide_index=True, width="stretch")
     ui.csv_download(ctx, frame, f"{team.id}-lines-{f.month}.csv")

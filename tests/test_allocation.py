@@ -121,9 +121,10 @@ rule_strategy = st.lists(st.one_of(
 @given(rows=rows_strategy, rule_list=rule_strategy)
 def test_allocated_plus_unallocated_is_the_bill(tmp_path_factory, rows, rule_list):
     """For any bill and any rules: per currency and cost column, the allocation adds up to the bill exactly."""
+    import yaml
+
     from lib.store import open_store
     from tests.conftest import ORG
-    import yaml
     store = open_store(tmp_path_factory.mktemp("prop") / "data")
     org.save_org(store, ORG, access.CLI)
     named = [dict(r, name=f"r{i}") for i, r in enumerate(rule_list)]

@@ -92,14 +92,14 @@ def typed_view(con, raw: str, typed: str, source: str) -> None:
     parts = []
     for name, typ, _ in focus.COLUMNS:
         if name == "x_Source":
-            parts.append(f"cast(? as varchar) as x_Source")
+            parts.append("'" + source.replace("'", "''") + "' as x_Source")
         elif name == "x_BillingPeriod":
             parts.append("strftime(BillingPeriodStart, '%Y-%m') as x_BillingPeriod")
         else:
             parts.append(_typed_expr(name, typ, have.get(name)))
     inner = ", ".join(["_row"] + parts[:-1])
     sql = f"create or replace temp view {typed} as select *, {parts[-1]} from (select {inner} from {raw})"
-    con.execute(sql.replace("cast(? as varchar)", "'" + source.replace("'", "''") + "'"))
+    con.execute(sql)
 
 
 def find_problems(con, file: str, raw: str, typed: str) -> list[Problem]:

@@ -26,11 +26,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-spark.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -r requirements-spark.txt
 	touch $@
 
-# Browser tests drive Debian's Chromium; PDF tests read PDFs with poppler-utils.
+# Browser tests drive Debian's Chromium; PDF tests read PDFs with poppler-utils; Spark tests need Java.
 system-deps:
 	@bash scripts/system-deps.sh
 

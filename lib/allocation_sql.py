@@ -13,8 +13,12 @@ For one billing period:
 
 The same shares apply to billed, effective and list cost. Results are cached as Parquet
 per (period data version, rules version, org version) under lake/derived/alloc.
+
+`steps()` is the one definition of the allocation: plain SQL in the DuckDB dialect, using only
+constructs that also transpile to Spark SQL (allocation_spark.py runs the same steps on Spark).
 """
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -55,16 +59,26 @@ def _condition_sql(cond: Condition) -> tuple[str, list]:
     for p in cond.patterns:
         if p == "*":
             parts.append(f"{col} is not null")
-        elif p.startswith("re:"):
+        elif p.startswith("re:") or any(ch in p for ch in "*?["):
             parts.append(f"regexp_matches({col}, ?)")
-            params.append(p[3:])
-        elif any(ch in p for ch in "*?["):
-            parts.append(f"{col} glob ?")
-            params.append(p)
+            params.append(p[3:] if p.startswith("re:") else glob_regex(p))
         else:
             parts.append(f"{col} = ?")
             params.append(p)
     return "(" + " or ".join(parts) + ")", params
+
+
+def glob_regex(pattern: str) -> str:
+    """A glob (`*`, `?`, `[...]`, `[!...]`) as an anchored regex both engines read the same way.
+
+    >>> glob_regex("AWS Support*")
+    '(?s)^AWS Support.*$'
+    """
+    def one(t: str) -> str:
+        if len(t) > 1:  # a [...] class
+            return "[^" + t[2:] if t.startswith("[!") else t
+        return ".*" if t == "*" else "." if t == "?" else "\\" + t if t in "\\.^$|?*+()[]{}" else t
+    return "(?s)^" + "".join(one(t) for t in re.findall(r"\[!?[^\]]+\]|.", pattern, re.S)) + "$"
 
 
 def plan(rules: tuple[Rule, ...]) -> Plan:
@@ -95,9 +109,20 @@ def _tag_extract(key: str) -> str:
             f"json_extract_string(Tags, '$.\"' || {found} || '\"') end as {_tag_col(key)}")
 
 
+@dataclass(frozen=True)
+class Step:
+    """One table of the allocation: `sql` is a select (DuckDB dialect, Spark-transpilable)."""
+    name: str
+    sql: str
+    params: tuple = ()
+
+
 def small_table(con, name: str, columns: dict[str, pa.DataType], rows: list[tuple]) -> None:
     """A temp table from Python rows in one statement (row-by-row inserts are slow in DuckDB)."""
-    data = pa.table({c: pa.array([r[i] for r in rows], type=t) for i, (c, t) in enumerate(columns.items())})
+    temp_table(con, name, arrow_table(columns, rows))
+
+
+def temp_table(con, name: str, data: pa.Table) -> None:
     con.register(f"{name}_arrow", data)
     try:
         con.execute(f"create or replace temp table {name} as select * from {name}_arrow")
@@ -105,14 +130,23 @@ def small_table(con, name: str, columns: dict[str, pa.DataType], rows: list[tupl
         con.unregister(f"{name}_arrow")
 
 
-def load_org_tables(con, org: Org, prefix: str) -> None:
+def arrow_table(columns: dict[str, pa.DataType], rows: list[tuple]) -> pa.Table:
+    return pa.table({c: pa.array([r[i] for r in rows], type=t) for i, (c, t) in enumerate(columns.items())})
+
+
+def org_tables(org: Org, prefix: str) -> dict[str, pa.Table]:
     """Small tables for the org: team -> department, and every lower-cased name/alias -> team."""
-    text = pa.string()
-    small_table(con, f"{prefix}_teams", {"team": text, "department": text}, [(t.id, t.department) for t in org.teams])
-    small_table(con, f"{prefix}_names", {"name": text, "team": text}, list(org.names().items()))
+    teams, names = [(t.id, t.department) for t in org.teams], list(org.names().items())
+    return {f"{prefix}_teams": arrow_table({"team": pa.string(), "department": pa.string()}, teams),
+            f"{prefix}_names": arrow_table({"name": pa.string(), "team": pa.string()}, names)}
 
 
-def _rule_tables(con, rules: tuple[Rule, ...], x: str) -> None:
+def load_org_tables(con, org: Org, prefix: str) -> None:
+    for name, data in org_tables(org, prefix).items():
+        temp_table(con, name, data)
+
+
+def rule_tables(rules: tuple[Rule, ...], x: str) -> dict[str, pa.Table]:
     """(idx, name, kind, team, tag_key) per rule and (idx, kind, team, pct) per split member."""
     rows, members = [], []
     for i, r in enumerate(rules):
@@ -125,42 +159,42 @@ def _rule_tables(con, rules: tuple[Rule, ...], x: str) -> None:
         else:
             members += [(i, r.split, team, None) for team in r.among] or [(i, r.split, None, None)]
     text = pa.string()
-    small_table(con, f"{x}_r", {"idx": pa.int32(), "name": text, "kind": text, "team": text, "tag_key": text}, rows)
-    small_table(con, f"{x}_s", {"idx": pa.int32(), "kind": text, "team": text, "pct": pa.decimal128(38, 12)},
-                members)
+    cols = {"idx": pa.int32(), "name": text, "kind": text, "team": text, "tag_key": text}
+    split_cols = {"idx": pa.int32(), "kind": text, "team": text, "pct": pa.decimal128(38, 12)}
+    return {f"{x}_r": arrow_table(cols, rows), f"{x}_s": arrow_table(split_cols, members)}
 
 
-def _group_and_match(con, source_sql: str, period: str, p: Plan, rules, x: str, dims=DIMS) -> list[str]:
-    """Temp tables {x}_g (grouped charges) and {x}_gk (each group with its rule and team)."""
-    match_cols = [c for c in dict.fromkeys([*p.key_fields, *_dims_in_rules(rules)])]
-    if p.tag_keys:
-        match_cols.append("Tags")
-    keys = "".join(f", {c}" for c in p.key_fields if c not in dims) + (", Tags" if p.tag_keys else "")
-    con.execute(
-        f"create or replace temp table {x}_g as select row_number() over () as gid, * from ("
-        f"select BillingCurrency, cast(ChargePeriodStart as date) as ChargeDate, {', '.join(dims)}{keys}, "
-        f"sum(BilledCost) as billed, sum(EffectiveCost) as effective, sum({COSTS['list']}) as list, "
-        f"count(*) as charges from {source_sql} where x_BillingPeriod = ? group by all)", [period])
+def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, tag_sql) -> list[Step]:
+    """{x}_k (the period's distinct match keys, each with its rule) and {x}_gk (charges summed per rule and team).
+
+    Rules are evaluated once per distinct key, never per charge; the one scan of the charges joins the
+    small key table and aggregates straight to the output grain.
+    """
+    match_cols = [*dict.fromkeys([*p.key_fields, *_dims_in_rules(rules)]), *(["Tags"] if p.tag_keys else [])]
     distinct = ", ".join(match_cols) or "1 as _one"
-    tags = "".join(f", {_tag_extract(k)}" for k in p.tag_keys)
+    tags = "".join(f", {tag_sql(k)}" for k in p.tag_keys)
     tag_value = " ".join(f"when {i} then {_tag_col(r.to_tag)}" for i, r in enumerate(rules) if r.to_tag)
     tag_value = f"case rule_idx {tag_value} end" if tag_value else "cast(null as varchar)"
-    con.execute(
-        f"create or replace temp table {x}_k as select *, {tag_value} as tag_value from ("
-        f"select *, {p.case_sql} as rule_idx from (select *{tags} from (select distinct {distinct} from {x}_g)))",
-        list(p.params))
-    # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
-    on = " and ".join(f"coalesce(g.{c}, '') = coalesce(k.{c}, '')" for c in match_cols) or "true"
     no_rule = NO_RULES if not rules else NO_RULE
-    con.execute(
-        f"create or replace temp table {x}_gk as select g.*, k.rule_idx, r.name as rule, r.kind, "
-        f"case when r.kind = 'to' then r.team when r.kind = 'tag' then n.team end as team, "
-        f"case when k.rule_idx is null then '{no_rule}' "
-        f"when r.kind = 'tag' and n.team is null then '{UNKNOWN_TAG} ' || r.tag_key || ': ' "
-        f"|| coalesce(k.tag_value, '') end as reason "
-        f"from {x}_g g join {x}_k k on {on} left join {x}_r r on r.idx = k.rule_idx "
-        f"left join {x}_names n on r.kind = 'tag' and n.name = lower(trim(k.tag_value))")
-    return match_cols
+    # Rule, team and reason are resolved per distinct key here; the charges only join and sum.
+    k = (f"select m.*, r.name as rule, r.kind, "
+         f"case when r.kind = 'to' then r.team when r.kind = 'tag' then n.team end as team, "
+         f"case when m.rule_idx is null then '{no_rule}' "
+         f"when r.kind = 'tag' and n.team is null then '{UNKNOWN_TAG} ' || r.tag_key || ': ' "
+         f"|| coalesce(m.tag_value, '') end as reason from ("
+         f"select *, {tag_value} as tag_value from ("
+         f"select *, {p.case_sql} as rule_idx from ("
+         f"select *{tags} from (select distinct {distinct} from {source_sql} where x_BillingPeriod = ?) d) t) u) m "
+         f"left join {x}_r r on r.idx = m.rule_idx "
+         f"left join {x}_names n on r.kind = 'tag' and n.name = lower(trim(m.tag_value))")
+    # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
+    on = " and ".join(f"coalesce(c.{col}, '') = coalesce(k.{col}, '')" for col in match_cols) or "true"
+    gk = (f"select c.BillingCurrency, cast(c.ChargePeriodStart as date) as ChargeDate, "
+          f"{', '.join(f'c.{d}' for d in dims)}, k.rule_idx, k.rule, k.kind, k.team, k.reason, "
+          f"sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective, "
+          f"sum(coalesce(c.ListCost, c.BilledCost)) as list, count(*) as charges "
+          f"from {source_sql} c join {x}_k k on {on} where c.x_BillingPeriod = ? group by all")
+    return [Step(f"{x}_k", k, (*p.params, period)), Step(f"{x}_gk", gk, (period,))]
 
 
 def _dims_in_rules(rules) -> list[str]:
@@ -168,10 +202,9 @@ def _dims_in_rules(rules) -> list[str]:
     return [c for c in cols if c in DIMS]
 
 
-def _shares(con, x: str, basis: str) -> None:
+def _shares_sql(x: str, basis: str) -> str:
     """{x}_sh (rule_idx, currency, team, share): split shares per rule and currency, summing to 1."""
-    con.execute(f"""
-        create or replace temp table {x}_sh as
+    return f"""
         with direct as (
             select BillingCurrency, team, sum({basis}) as w from {x}_gk
             where kind in ('to', 'tag') and team is not null group by all),
@@ -187,41 +220,43 @@ def _shares(con, x: str, basis: str) -> None:
             select c.rule_idx, c.BillingCurrency, c.team,
                    case c.kind when 'fixed' then c.pct when 'even' then 1
                         else greatest(coalesce(d.w, 0), 0) end as weight
-            from cand c left join direct d on d.BillingCurrency = c.BillingCurrency and d.team = c.team)
+            from cand c left join direct d on d.BillingCurrency = c.BillingCurrency and d.team = c.team),
+        totals as (
+            select *, sum(weight) over (partition by rule_idx, BillingCurrency) as total
+            from weighted where weight > 0)
         select rule_idx, BillingCurrency, team,
-               cast(cast(weight as double) / sum(weight) over (partition by rule_idx, BillingCurrency)
-                    as decimal(18,12)) as share
-        from weighted where weight > 0
-        qualify sum(weight) over (partition by rule_idx, BillingCurrency) > 0""")
+               cast(cast(weight as double) / cast(total as double) as decimal(18,12)) as share
+        from totals where total > 0"""
 
 
-def _result_sql(con, x: str, period: str, rules_version: int, dim_cols=DIMS) -> str:
+def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], dim_cols=DIMS) -> str:
     """The allocation of the period at (day, team, rule, dims) grain, residuals to the largest share."""
     dims = ", ".join(dim_cols)
-    g_dims = ", ".join(f"g.{d}" for d in dim_cols)
+    group = ", ".join(group_cols)
     amounts = ", ".join(f"cast(g.{c} * s.share as decimal(38,12)) as {c}" for c in ("billed", "effective", "list"))
-    fix = ", ".join(f"case when rk = 1 then {c} + (g_{c} - sum({c}) over (partition by gid)) else {c} end as {c}"
+    fix = ", ".join(f"case when rk = 1 then {c} + (g_{c} - sum({c}) over (partition by {group})) else {c} end as {c}"
                     for c in ("billed", "effective", "list"))
     return f"""
-        with parts as (
-            select g.gid, g.BillingCurrency, g.ChargeDate, {g_dims}, g.rule, s.team, s.share,
+        with has_share as (select distinct rule_idx, BillingCurrency from {x}_sh),
+        gk as (
+            select g.*, h.rule_idx is not null as shared from {x}_gk g
+            left join has_share h on h.rule_idx = g.rule_idx and h.BillingCurrency = g.BillingCurrency),
+        parts as (
+            select {", ".join(f"g.{c}" for c in group_cols)}, g.rule, s.team, s.share,
                    g.billed as g_billed, g.effective as g_effective, g.list as g_list, g.charges, {amounts},
-                   row_number() over (partition by g.gid order by s.share desc, s.team) as rk
-            from {x}_gk g join {x}_sh s on s.rule_idx = g.rule_idx and s.BillingCurrency = g.BillingCurrency
+                   row_number() over (partition by {", ".join(f"g.{c}" for c in group_cols)}
+                                      order by s.share desc, s.team) as rk
+            from gk g join {x}_sh s on s.rule_idx = g.rule_idx and s.BillingCurrency = g.BillingCurrency
             where g.kind = 'split'),
         split as (
             select BillingCurrency, ChargeDate, {dims}, rule, team, share, cast(null as varchar) as reason,
                    charges, {fix} from parts),
         rest as (
-            select BillingCurrency, ChargeDate, {dims}, rule, team,
-                   cast(1 as decimal(18,12)) as share,
-                   case when kind = 'split' and not exists (select 1 from {x}_sh s where s.rule_idx = g.rule_idx
-                        and s.BillingCurrency = g.BillingCurrency) then '{ZERO_BASE}' else reason end as reason,
+            select BillingCurrency, ChargeDate, {dims}, rule, team, cast(1 as decimal(18,12)) as share,
+                   case when kind = 'split' and not shared then '{ZERO_BASE}' else reason end as reason,
                    charges, billed, effective, list
-            from {x}_gk g
-            where kind is distinct from 'split' or not exists (select 1 from {x}_sh s
-                  where s.rule_idx = g.rule_idx and s.BillingCurrency = g.BillingCurrency)),
-        both_ as (select * from split union all by name select * from rest)
+            from gk g where kind is distinct from 'split' or not shared),
+        both_ as (select * from split union all select * from rest)
         select '{period}' as x_BillingPeriod, ChargeDate, BillingCurrency,
                coalesce(b.team, '{UNALLOCATED}') as team, coalesce(t.department, '{UNALLOCATED}') as department,
                b.rule, {int(rules_version)} as rules_version, b.reason, b.share, {dims},
@@ -231,6 +266,22 @@ def _result_sql(con, x: str, period: str, rules_version: int, dim_cols=DIMS) -> 
         group by all"""
 
 
+def steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_version: int, x: str,
+          basis: str = "effective", dims: tuple[str, ...] = DIMS, tag_sql=None) -> list[Step]:
+    """The allocation of one period as SQL steps; each reads earlier ones, the last is the result.
+
+    They also read the small tables of `org_tables(org, x)` and `rule_tables(rules, x)`. `tag_sql(key)`
+    is the one engine-specific piece: the expression reading a tag from the JSON `Tags` text.
+    """
+    if basis not in COSTS:
+        raise ValueError(f"unknown proportional basis {basis!r}")
+    p = plan(rules)
+    group_cols = ["BillingCurrency", "ChargeDate", *dims, "rule_idx"]  # one split group of gk
+    result = Step("result", _result_sql(x, period, rules_version, group_cols, dims))
+    return [*_group_steps(source_sql, period, p, rules, x, dims, tag_sql or _tag_extract),
+            Step(f"{x}_sh", _shares_sql(x, basis)), result]
+
+
 def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Org, rules_version: int,
              out_path: str, basis: str = "effective", dims: tuple[str, ...] = DIMS) -> None:
     """Allocate one billing period of `source_sql` (a FROM clause over lake rows) and write Parquet.
@@ -238,17 +289,16 @@ def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Or
     `basis` (billed, effective or list) weighs proportional splits; the shares then apply to every cost column.
     `dims` are the columns the result keeps (more dims, e.g. ResourceId, give a finer grain for drill-down).
     """
-    if basis not in COSTS:
-        raise ValueError(f"unknown proportional basis {basis!r}")
     x = "a_" + uuid.uuid4().hex[:10]
-    load_org_tables(con, org, x)
-    _rule_tables(con, rules, x)
-    p = plan(rules)
-    _group_and_match(con, source_sql, period, p, rules, x, dims)
-    _shares(con, x, basis)
-    sql = _result_sql(con, x, period, rules_version, dims)
+    todo = steps(source_sql, period, rules, rules_version, x, basis, dims)
+    tables = {**org_tables(org, x), **rule_tables(rules, x)}
     try:
-        con.execute(f"copy ({sql}) to '{out_path}' (format parquet, compression zstd{crypto.parquet_write_options(con)})")
+        for name, data in tables.items():
+            temp_table(con, name, data)
+        for step in todo[:-1]:
+            con.execute(f"create or replace temp table {step.name} as {step.sql}", list(step.params))
+        options = crypto.parquet_write_options(con)
+        con.execute(f"copy ({todo[-1].sql}) to '{out_path}' (format parquet, compression zstd{options})")
     finally:
-        for t in ("teams", "names", "r", "s", "g", "k", "gk", "sh"):
-            con.execute(f"drop table if exists {x}_{t}")
+        for name in [*tables, *(s.name for s in todo[:-1])]:
+            con.execute(f"drop table if exists {name}")

@@ -64,6 +64,9 @@ def rules_history(store, args):
 def allocate(store, args):
     con = engine(store)
     only = [month_arg(args.month)] if args.month else None
+    if args.engine == "spark":  # computes into the same cache; the view below then reads it
+        from lib.cli_scale import run_spark
+        run_spark(store, only)
     allocation.allocated_view(store, con, only)
     rows = con.execute("select x_BillingPeriod, count(*), sum(charges) from allocated group by 1 order by 1").fetchall()
     write_csv(["period", "rows", "charges"], rows)
@@ -112,6 +115,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("allocate", help="(re)compute allocations (cached per period and rules version)")
     p.add_argument("--month", default=None)
+    p.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"], help="spark: see `spark master`")
     p.set_defaults(run=allocate)
 
     p = sub.add_parser("totals", help="CSV <by>,currency,amount for a month, rounded so rows add up")

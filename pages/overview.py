@@ -5,6 +5,7 @@ import streamlit as st
 
 from lib import charts, ui
 from lib.money import fmt
+from lib.org import current_org
 from lib.overview import overview
 from lib.spend import unallocated_by_reason
 
@@ -18,7 +19,7 @@ st.caption(f"Billing period {f.month} · {ui.METRIC_LABELS[f.metric]} cost · {f
 change = o.total - o.previous_same_days
 a, b, c, d = st.columns(4)
 a.metric("This period", fmt(o.total, f.currency),
-         delta=f"{fmt(change, f.currency)} vs same days of {o.previous_period}" if o.previous_period else None,
+         delta=f"{fmt(change, f.currency)} vs same days last period" if o.previous_period else None,
          delta_color="inverse")
 b.metric(f"Last period ({o.previous_period or '–'})", fmt(o.previous, f.currency))
 c.metric("Unallocated", fmt(o.unallocated, f.currency),
@@ -37,7 +38,9 @@ with left:
                     width="stretch")
 with right:
     st.subheader("By department")
-    st.plotly_chart(charts.bars(list(o.by_department.department), list(o.by_department.amount), f.currency),
+    names = {d.id: d.name for d in current_org(ctx.store).departments}
+    st.plotly_chart(charts.bars([names.get(d, d) for d in o.by_department.department], list(o.by_department.amount),
+                                f.currency),
                     width="stretch")
 
 st.subheader("Daily spend")
@@ -48,8 +51,9 @@ left, right = st.columns(2)
 with left:
     st.subheader("Biggest movers")
     st.caption("Growth against the same days of the previous period")
-    st.dataframe(o.movers.assign(**{k: o.movers[k].map(lambda a: fmt(a, f.currency))
-                                    for k in ("previous", "current", "change")}), hide_index=True, width="stretch")
+    movers = o.movers.drop(columns=["previous"])
+    st.dataframe(movers.assign(**{k: movers[k].map(lambda a: fmt(a, f.currency)) for k in ("current", "change")}),
+                 hide_index=True, width="stretch")
 with right:
     st.subheader("Unallocated share")
     st.plotly_chart(charts.line(list(o.unallocated_trend.period), list(o.unallocated_trend.share_pct), f.currency,

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (chromium for browser tests, poppler-utils for PDFs),
+# Installs the Debian packages the tests need (chromium for browser tests, poppler-utils for PDFs,
+# a Java runtime for the Spark engine tests),
 # or says clearly why it cannot.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "The tests need these Debian packages: ${need[*]}." >&2

@@ -73,11 +73,21 @@ def browser(height: int = 2000):
             b.close()
 
 
-def login(page, url: str, username: str, password: str) -> None:
+def login(page, url: str, username: str, password: str, attempts: int = 3) -> None:
+    """Log in through the form; typing before the first script run has finished can be lost, so retry."""
     page.goto(url)
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Login").click()
+    for _ in range(attempts):
+        settle(page)
+        page.get_by_role("textbox", name="Username").fill(username)
+        page.get_by_role("textbox", name="Password").fill(password)
+        page.get_by_role("button", name="Login", exact=True).click()
+        try:
+            page.get_by_role("button", name="Login", exact=True).wait_for(state="detached", timeout=30_000)
+            return
+        except Exception:  # the form is still there: the typing was lost or the login refused
+            if page.get_by_test_id("stAlert").filter(has_text="incorrect").count():
+                break
+    raise AssertionError(f"could not log in as {username}")
 
 
 def settle(page) -> None:

@@ -1,0 +1,112 @@
+"""Time month-end work on a generated month: JSON lines with seconds and peak memory per step.
+
+    python bench/bench_statements.py --charges 10000000 --teams 200
+
+Builds a company of N teams in 10 departments and one month of AWS charges (each team with
+its own two accounts, 30 services, 31 days; 10% untagged, 5% shared networking split in
+proportion), ingests it through the real import path, allocates, then times: one PDF
+statement, one CSV statement, every team's statements as a ZIP, and the journal.
+"""
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib import access, allocation, close_state, journal, org, rules, statement_export, statements  # noqa: E402
+from lib.sources import import_files  # noqa: E402
+from lib.statements import prepare  # noqa: E402
+from lib.store import new_duck, open_store  # noqa: E402
+
+RULES = """
+rules:
+  - name: Team tag
+    match: {tags.team: "*"}
+    to: tag:team
+  - name: Shared networking
+    match: {service_category: Networking}
+    split: proportional
+"""
+
+CHARGES_SQL = """
+copy (
+  select 'payer-1' as BillingAccountId, 'USD' as BillingCurrency,
+         timestamp '2026-10-01' as BillingPeriodStart, timestamp '2026-11-01' as BillingPeriodEnd,
+         timestamp '2026-10-01' + to_days(cast(i % 31 as integer)) as ChargePeriodStart,
+         timestamp '2026-10-02' + to_days(cast(i % 31 as integer)) as ChargePeriodEnd,
+         'Usage' as ChargeCategory, 'Usage-Based' as ChargeFrequency, 'AWS' as ProviderName,
+         case when i % 20 = 1 then 'Amazon VPC' else 'Service ' || (i // 7 % 30) end as ServiceName,
+         case when i % 20 = 1 then 'Networking' else 'Compute' end as ServiceCategory,
+         lpad(cast(i % {teams} * 2 + i // {teams} % 2 as varchar), 12, '0') as SubAccountId,
+         'account-' || (i % {teams} * 2 + i // {teams} % 2) as SubAccountName, 'eu-west-1' as RegionId,
+         cast((i * 7919 % 100000) / 1000 as decimal(38,12)) as BilledCost,
+         cast((i * 7919 % 100000) / 1000 as decimal(38,12)) as EffectiveCost,
+         cast((i * 7919 % 100000) / 1000 as decimal(38,12)) as ListCost,
+         'INV-2610' as InvoiceId, 'res-' || (i % 200000) as ResourceId,
+         case when i % 10 = 0 or i % 20 = 1 then '{{}}' else '{{"team": "team-' || (i % {teams}) || '"}}' end as Tags
+  from range({charges}) t(i)
+) to '{path}' (format parquet, compression zstd)
+"""
+
+
+def step(name: str, fn, **extra) -> object:
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(json.dumps({"step": name, "seconds": round(seconds, 3), "python_peak_mb": round(peak / 2**20, 1),
+                      "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                      **extra}), flush=True)
+    return result
+
+
+def org_yaml(teams: int) -> str:
+    depts = "\n".join(f"  - {{id: dept-{d}, name: Department {d}, heads: [head-{d}], gl_account: '61{d:02d}'}}"
+                      for d in range(10))
+    team_lines = "\n".join(f"  - {{id: team-{t}, name: Team {t}, department: dept-{t % 10}, cost_center: CC-{t:04d}}}"
+                           for t in range(teams))
+    return f"departments:\n{depts}\nteams:\n{team_lines}\n"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--charges", type=int, default=1_000_000)
+    p.add_argument("--teams", type=int, default=200)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-statements-") as tmp:
+        store = open_store(Path(tmp) / "data")
+        assert org.save_org(store, org_yaml(args.teams), access.CLI)[1] == []
+        assert rules.save_rules(store, RULES, access.CLI)[1] == []
+        path = Path(tmp) / "charges.parquet"
+        step("generate", lambda: new_duck().execute(CHARGES_SQL.format(teams=args.teams, charges=args.charges,
+                                                                         path=path)), charges=args.charges)
+        result = step("import", lambda: import_files(store, new_duck(), [str(path)]), charges=args.charges)
+        assert result.ok, result.problems[:3]
+        con = new_duck()
+        step("allocate", lambda: prepare(store, con), charges=args.charges)
+        rows = con.execute("select count(*) from allocated").fetchone()[0]
+        period, user = "2026-10", access.CLI
+        step("resource-grain allocation (once per period, for top resources)",
+             lambda: close_state.allocated_file(store, con, allocation.inputs(store, period), "resources",
+                                                statements.RESOURCE_DIMS), charges=args.charges)
+        step("statement pdf (one team)", lambda: statement_export.build_file(store, con, user, "team-7", period,
+                                                                              "pdf"), allocated_rows=rows)
+        step("statement csv (one team)", lambda: statement_export.build_file(store, con, user, "team-7", period,
+                                                                              "csv"), allocated_rows=rows)
+        data, _ = step("statements zip (all teams, pdf+csv)",
+                       lambda: statement_export.zip_period(store, con, user, period), teams=args.teams)
+        lines, _ = step("journal", lambda: journal.journal(store, con, user, period), charges=args.charges)
+        print(json.dumps({"zip_bytes": len(data), "journal_lines": len(lines)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

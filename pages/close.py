@@ -1,0 +1,51 @@
+"""Close & reconcile: invoiced vs ingested vs allocated vs statements, data freshness, close and reopen."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import close, close_state, reconcile, ui
+
+ctx = ui.context()
+f = ctx.filters
+st.title("Close & reconcile")
+result = reconcile.reconcile(ctx.store, ctx.con, ctx.user, f.month, f.metric)
+record = close_state.current_close(ctx.store, f.month)
+st.caption(f"Billing period {f.month} · {ui.METRIC_LABELS[f.metric]} cost · "
+           + (f"closed by {record.closed_by} at {record.closed_at} (issue {record.issue})" if record else "open"))
+
+st.dataframe(pd.DataFrame([r.__dict__ for r in result.rows]), hide_index=True, width="stretch")
+blocking = [d for d in result.differences if d.blocking]
+for d in result.differences:
+    (st.error if d.blocking else st.warning)(str(d))
+if result.passed:
+    st.success("Reconciles: invoiced = ingested = allocated + Unallocated, and the statements match.")
+st.subheader("Data freshness")
+st.dataframe(pd.DataFrame([x.__dict__ for x in result.freshness]), hide_index=True, width="stretch")
+
+if record is None:
+    st.subheader("Close the month")
+    reason = st.text_input("Override reason (only needed when it does not reconcile)", key="override",
+                           disabled=result.passed)
+    if st.button("Close month", type="primary", disabled=bool(blocking) and not reason.strip()):
+        closed, problems = close.close_month(ctx.store, ctx.con, ctx.user, f.month, reason, f.metric)
+        if problems:
+            st.error("\n\n".join(problems))
+        else:
+            sent = close.send_after_close(ctx.store, ctx.con, ctx.user, f.month, f.metric)
+            st.session_state["close_done"] = f"{f.month} closed (issue {closed.issue}); {len(sent)} e-mail(s)"
+            st.rerun()
+else:
+    st.subheader("Reopen the month")
+    why = st.text_input("Reason for reopening", key="reopen_reason")
+    if st.button("Reopen month", disabled=not why.strip()):
+        problems = close.reopen_month(ctx.store, ctx.user, f.month, why)
+        if problems:
+            st.error("\n\n".join(problems))
+        else:
+            st.session_state["close_done"] = f"{f.month} reopened"
+            st.rerun()
+if "close_done" in st.session_state:
+    st.success(st.session_state.pop("close_done"))
+
+st.subheader("History")
+st.dataframe(pd.DataFrame(close_state.history(ctx.store)), hide_index=True, width="stretch")

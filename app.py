@@ -25,6 +25,9 @@ if is_empty(store) and os.environ.get("COSTBOOK_NO_DEMO") != "1":
 
 user = auth.login_gate(store)
 if user is None:
+    # Registering a (hidden) navigation switches Streamlit off the pages/ folder: before login
+    # no page is listed or reachable; after login only the role's pages are.
+    st.navigation([st.Page(lambda: None, title="Log in", url_path="login")], position="hidden")
     st.stop()
 st.session_state["user"] = user
 

@@ -65,7 +65,7 @@ def browser(height: int = 2000):
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = b.new_page(viewport={"width": 1400, "height": height})
+        page = b.new_page(viewport={"width": 1400, "height": height}, accept_downloads=True)
         page.set_default_timeout(60_000)
         try:
             yield page

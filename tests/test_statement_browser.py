@@ -1,78 +1,37 @@
 """A real browser logs in as finance, opens Statements and downloads a team's PDF statement."""
 
-import os
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from lib.store import new_duck, open_store
 from tests import statement_helpers as h
 from tests.access_helpers import COOKIE_KEY, PASSWORD, add_people
+from tests.browser import browser, login, served, settle
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, monkeypatch):
     store = open_store(tmp_path / "data")
     h.setup_company(store, new_duck(), tmp_path)
     add_people(store, ("fin",))
-    port = free_port()
-    env = {**os.environ, "COSTBOOK_DATA_DIR": str(store.data_dir), "COSTBOOK_COOKIE_KEY": COOKIE_KEY,
-           "COSTBOOK_NO_DEMO": "1"}
-    env.pop("COSTBOOK_DEMO", None)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.2)
+    monkeypatch.delenv("COSTBOOK_DEMO", raising=False)
+    with served(store.data_dir, {"COSTBOOK_COOKIE_KEY": COOKIE_KEY, "COSTBOOK_NO_DEMO": "1"}) as url:
         yield url, store
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def test_finance_downloads_a_pdf_statement(app, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, store = app
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
-        page.goto(url)
-        expect(page.get_by_role("button", name="Login")).to_be_enabled(timeout=60000)
-        page.get_by_role("textbox", name="Username").fill("fin")
-        page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        page.get_by_role("button", name="Login").click()
+    with browser(height=1400) as page:
+        login(page, url, "fin", PASSWORD)
         expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=120000)  # the overview is drawn
         page.get_by_role("link", name="Statements", exact=True).click()
+        settle(page)
         expect(page.get_by_text("Per team")).to_be_visible(timeout=30000)
         buttons = page.get_by_role("button", name="PDF")
         expect(buttons).to_have_count(3)
@@ -82,7 +41,6 @@ def test_finance_downloads_a_pdf_statement(app, tmp_path):
         download = info.value
         saved = tmp_path / download.suggested_filename
         download.save_as(saved)
-        browser.close()
     assert saved.name == "statement-2026-10-web.pdf"
     text = subprocess.run(["pdftotext", str(saved), "-"], capture_output=True, text=True, check=True).stdout
     assert "CB-2026-10-web-1" in text and "$138.00" in text

@@ -8,6 +8,7 @@ Impact(period='2026-10', rows=[...], charges_moved=1204, errors=[])
 """
 
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -27,9 +28,8 @@ class Impact:
     errors: list = field(default_factory=list)
 
 
-def _destinations(rules: tuple[Rule, ...]) -> tuple[str, list]:
-    """SQL giving each key combination where a rule set sends it: a team, a tag value, or a split."""
-    p = plan(rules)
+def _destinations(rules: tuple[Rule, ...], idx: str) -> str:
+    """SQL naming where a rule set sends a key, from its matched rule index `idx`: team, tag value or split."""
     whens = []
     for i, r in enumerate(rules):
         if r.to:
@@ -37,27 +37,37 @@ def _destinations(rules: tuple[Rule, ...]) -> tuple[str, list]:
         elif r.to_tag:
             whens.append(f"when {i} then 'tag:' || coalesce(lower(trim({_tag_col(r.to_tag)})), '')")
         else:
-            whens.append(f"when {i} then 'split:' || {i}")
-    if not whens:
-        return "'unallocated'", []
-    return f"case ({p.case_sql}) {' '.join(whens)} else 'unallocated' end", list(p.params)
+            shares = r.split if isinstance(r.split, str) else ",".join(f"{t}={p}" for t, p in r.split)
+            whens.append(f"when {i} then {_quote(f'split:{shares}:' + ','.join(r.among))}")
+    return f"case {idx} {' '.join(whens)} else 'unallocated' end" if whens else "'unallocated'"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def charges_moved(con, source_sql: str, period: str, before, after) -> int:
-    """Charges whose destination differs between two rule sets (matched on distinct keys only)."""
+    """Charges whose destination differs between two rule sets (matched on distinct keys only).
+
+    Each rule set's CASE runs once per distinct key into a temp table; mapping the matched index to
+    a destination is then a cheap CASE over a plain column.
+    """
     pb, pa = plan(before), plan(after)
     mentioned = {c.field for r in (*before, *after) for c in r.match if not c.field.startswith("tags.")}
     cols = sorted({focus.SNAKE_TO_COLUMN[f] for f in mentioned})
     tags = sorted(set(pb.tag_keys) | set(pa.tag_keys))
     keys = ", ".join(cols + (["Tags"] if tags else [])) or "1 as _one"
     extracts = "".join(f", {_tag_extract(k)}" for k in tags)
-    dest_b, params_b = _destinations(before)
-    dest_a, params_a = _destinations(after)
-    row = con.execute(
-        f"select coalesce(sum(n), 0) from (select *, {dest_b} as b, {dest_a} as a from ("
+    table = "_impact_" + uuid.uuid4().hex[:10]
+    con.execute(
+        f"create temp table {table} as select *, {pb.case_sql} as b_idx, {pa.case_sql} as a_idx from ("
         f"select *{extracts} from (select {keys}, count(*) as n from {source_sql} "
-        f"where x_BillingPeriod = ? group by all))) where a <> b",
-        params_b + params_a + [period]).fetchone()
+        f"where x_BillingPeriod = ? group by all))", [*pb.params, *pa.params, period])
+    try:
+        row = con.execute(f"select coalesce(sum(n), 0) from {table} "
+                          f"where {_destinations(before, 'b_idx')} <> {_destinations(after, 'a_idx')}").fetchone()
+    finally:
+        con.execute(f"drop table if exists {table}")
     return int(row[0])
 
 

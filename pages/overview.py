@@ -19,11 +19,14 @@ st.caption(f"Billing period {f.month} · {ui.METRIC_LABELS[f.metric]} cost · {f
 change = o.total - o.previous_same_days
 a, b, c, d = st.columns(4)
 a.metric("This period", fmt(o.total, f.currency),
-         delta=f"{fmt(change, f.currency)} vs same days last period" if o.previous_period else None,
+         delta=f"{fmt(change, f.currency)} vs same days" if o.previous_period else None,
          delta_color="inverse")
 b.metric(f"Last period ({o.previous_period or '–'})", fmt(o.previous, f.currency))
-c.metric("Unallocated", fmt(o.unallocated, f.currency),
-         delta=f"{(o.unallocated / o.total * 100 if o.total else 0):.1f}% of spend", delta_color="off")
+if ctx.user.scope is None:  # Unallocated belongs to no department: only whole-org roles see it
+    c.metric("Unallocated", fmt(o.unallocated, f.currency),
+             delta=f"{(o.unallocated / o.total * 100 if o.total else 0):.1f}% of spend", delta_color="off")
+else:
+    c.metric("Departments", len(o.by_department))
 if o.forecast:
     d.metric("Forecast for period end", fmt(o.forecast.total, f.currency),
              delta=f"range {fmt(o.forecast.low, f.currency)} – {fmt(o.forecast.high, f.currency)}", delta_color="off",

@@ -10,6 +10,7 @@ on those few hundred numbers per budget (lib.forecast).
 ('web', Decimal('6200.00'), Decimal('12950.10'), datetime.date(2026, 3, 29))
 """
 
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -112,10 +113,12 @@ def budget_status(store: Store, con, user: access.User, metric: str = "effective
 def _signature(store: Store) -> str:
     """Changes whenever the allocated data or the budgets change."""
     from lib import allocation
-    with state(store) as db:
-        row = db.execute("select count(*), max(updated_at), (select value from settings where key = "
-                         "'fiscal_year_start') from budgets").fetchone()
-    return f"{allocation.state_signature(store)}|{tuple(row)}"
+    with state(store) as db:  # the content itself: an edit within the same second must show
+        rows = db.execute("select scope, owner, period, amount, currency, thresholds, forecast_thresholds "
+                          "from budgets order by id").fetchall()
+        fy = db.execute("select value from settings where key = 'fiscal_year_start'").fetchone()
+    digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+    return f"{allocation.state_signature(store)}|{digest}|{fy[0] if fy else ''}"
 
 
 def _compute(store: Store, con, metric: str, month: str | None, today: date, view: str) -> list[Status]:

@@ -67,11 +67,13 @@ def step_generate(work: Path, rows: int, today: date) -> None:
     con = new_duck()
     demo_charges.load_catalog(con, 7, demo.window(today), today, rows)
     (work / "files").mkdir(exist_ok=True)
-    demo_charges.write_usage(con, str(work / "files" / "usage.parquet"))
-    demo_charges.write_periodic(con, str(work / "files" / "usage.parquet"), str(work / "files" / "periodic.parquet"))
-    made = con.execute("select count(*) from read_parquet(?)", [str(work / "files" / "*.parquet")]).fetchone()[0]
-    size = sum(f.stat().st_size for f in (work / "files").glob("*.parquet"))
-    emit("generate", made, started, cpu, parquet_mb=round(size / 2**20, 1))
+    usage = demo_charges.write_usage(con, str(work / "files" / "usage"))
+    demo_charges.write_periodic(con, usage, str(work / "files" / "periodic.parquet"))
+    files = sorted((work / "files").rglob("*.parquet"))
+    made = con.execute("select count(*) from read_parquet(?, hive_partitioning = false)",
+                       [[str(f) for f in files]]).fetchone()[0]
+    size = sum(f.stat().st_size for f in files)
+    emit("generate", made, started, cpu, files=len(files), parquet_mb=round(size / 2**20, 1))
 
 
 def step_import(work: Path, rows: int, today: date) -> None:
@@ -81,7 +83,7 @@ def step_import(work: Path, rows: int, today: date) -> None:
 
     store = open_store(work / "data")
     con = new_duck()
-    files = sorted(str(p) for p in (work / "files").glob("*.parquet"))
+    files = sorted(str(p) for p in (work / "files").rglob("*.parquet"))
     started, cpu = time.time(), cpu_now()
     result = import_files(store, con, files, fmt="focus", actor=access.CLI.username, source="demo")
     if not result.ok:

@@ -7,10 +7,11 @@ it back to price what depends on usage (savings plan fees, upfront reservations,
 and adds credits.
 
 >>> load_catalog(con, seed=7, start=date(2025, 11, 1), today=date(2026, 11, 27), rows=300_000)  # doctest: +SKIP
->>> write_usage(con, "usage.parquet"); write_periodic(con, "usage.parquet", "periodic.parquet")  # doctest: +SKIP
+>>> files = write_usage(con, "usage"); write_periodic(con, files, "periodic.parquet")  # doctest: +SKIP
 """
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from lib import demo_catalog as cat
 
@@ -134,26 +135,32 @@ left join demo_commitments c on c.service = p.service and p.cover_draw < c.cover
 """
 
 
-def _copy(con, sql: str, path: str) -> None:
+def _copy(con, sql: str, path: str, options: str = "") -> None:
     # Row order does not matter in a bill, and letting DuckDB write in any order keeps memory flat;
     # the file is read once by the importer and deleted, so light compression is enough.
     target = str(path).replace("'", "''")
     con.execute("set preserve_insertion_order = false")
     try:
-        con.execute(f"copy ({sql}) to '{target}' (format parquet, compression snappy)")
+        con.execute(f"copy ({sql}) to '{target}' (format parquet, compression snappy{options})")
     finally:
         con.execute("reset preserve_insertion_order")
 
 
-def write_usage(con, path: str) -> None:
-    """Write the daily usage charges (resources x days, plus injected anomalies) to a Parquet file."""
-    _copy(con, USAGE_SQL, path)
+def write_usage(con, folder: str) -> list[str]:
+    """Write the daily usage charges (resources x days, plus injected anomalies) under `folder`.
+
+    One file per billing account and month, as the providers deliver their exports.
+    """
+    sql = (f"select *, md5(BillingAccountId) as billing_account, strftime(BillingPeriodStart, '%Y-%m') as month "
+           f"from ({USAGE_SQL})")
+    _copy(con, sql, folder, ", partition_by (billing_account, month), filename_pattern 'usage'")
+    return sorted(str(p) for p in Path(folder).glob("billing_account=*/month=*/*.parquet"))
 
 
-def write_periodic(con, usage_path: str, path: str) -> None:
+def write_periodic(con, usage_files: list[str], path: str) -> None:
     """Write the charges priced from usage (commitment fees and purchases, support, tax) and credits."""
-    source = "read_parquet('" + str(usage_path).replace("'", "''") + "')"
-    _copy(con, PERIODIC_SQL.replace("{usage}", source), path)
+    files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in usage_files)
+    _copy(con, PERIODIC_SQL.replace("{usage}", f"read_parquet([{files}], hive_partitioning = false)"), path)
 
 
 # Daily usage: cost = share of the workload x resource size x growth x weekday pattern x noise.

@@ -11,6 +11,7 @@ account, billing period) partitions they cover, in one state transaction.
 (True, 1000, ('2024-09',))
 """
 
+import hashlib
 import json
 import shutil
 import time
@@ -18,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from lib import crypto, focus
 from lib.store import Store, state
@@ -86,8 +88,8 @@ def _typed_expr(name: str, typ: str, raw_type: str | None) -> str:
     return f"nullif(trim(cast({col} as varchar)), '') as {name}"
 
 
-def typed_view(con, raw: str, typed: str, source: str) -> None:
-    """Create view `typed` over `raw` with exactly the lake columns (plus _row)."""
+def typed_view(con, raw: str, typed: str, source: str) -> dict[str, str]:
+    """Create view `typed` over `raw` with exactly the lake columns (plus _row); return raw's columns."""
     have = _columns(con, raw)
     parts = []
     for name, typ, _ in focus.COLUMNS:
@@ -100,16 +102,16 @@ def typed_view(con, raw: str, typed: str, source: str) -> None:
     inner = ", ".join(["_row"] + parts[:-1])
     sql = f"create or replace temp view {typed} as select *, {parts[-1]} from (select {inner} from {raw})"
     con.execute(sql)
+    return have
 
 
-def find_problems(con, file: str, raw: str, typed: str) -> list[Problem]:
-    """Every unreadable value, missing required value or unknown category, by row and column (one scan)."""
-    have = _columns(con, raw)
-    missing = [c for c in focus.REQUIRED if c not in have and not c.startswith("x_")]
-    if missing:
-        return [Problem(file, None, c, "required FOCUS column is missing") for c in missing]
-    if not _any_bad_value(con, raw, have):
-        return _mixed_currencies(con, file, typed)
+def missing_columns(file: str, have: dict[str, str]) -> list[Problem]:
+    return [Problem(file, None, c, "required FOCUS column is missing")
+            for c in focus.REQUIRED if c not in have and not c.startswith("x_")]
+
+
+def find_problems(con, file: str, raw: str, typed: str, have: dict[str, str]) -> list[Problem]:
+    """Every unreadable value, missing required value or unknown category, by row and column."""
     checks = []
     for name, typ, required in focus.COLUMNS:
         if name.startswith("x_") or name not in have:
@@ -126,38 +128,71 @@ def find_problems(con, file: str, raw: str, typed: str) -> list[Problem]:
             checks.append(f"case when {empty} then '{name}: required value is empty' end")
     sql = (f"select _row, unnest(bad) from (select r._row, list_filter([{', '.join(checks)}], x -> x is not null) as bad "
            f"from {raw} r positional join {typed} t) where len(bad) > 0 order by 1 limit {MAX_PROBLEMS}")
-    found = [Problem(file, int(row), msg.split(": ", 1)[0], msg.split(": ", 1)[1])
-             for row, msg in con.execute(sql).fetchall()]
-    return found or _mixed_currencies(con, file, typed)
+    return [Problem(file, int(row), msg.split(": ", 1)[0], msg.split(": ", 1)[1])
+            for row, msg in con.execute(sql).fetchall()]
 
 
-def _any_bad_value(con, raw: str, have: dict[str, str]) -> bool:
-    """One aggregate pass over the raw rows: is any value unreadable or any required value empty?
+@dataclass(frozen=True)
+class Part:
+    """The rows of one input file that fall in one (billing account, billing period)."""
+    file: str
+    account: str
+    period: str
+    currencies: tuple[str, ...]
+    first_row: int
+    rows: int
+    billed: Decimal
+    effective: Decimal
 
-    Cheap for the usual clean file; only when it says yes does find_problems build per-row messages.
+
+def survey(con, file: str, raw: str, have: dict[str, str]) -> tuple[list[Part], bool]:
+    """One pass over the raw rows: the partitions they fall in, and whether every value is clean.
+
+    Cheap for the usual clean file; only when it says no does find_problems build per-row messages.
     """
-    counts = []
+    bad = []
     for name, typ, required in focus.COLUMNS:
         if name.startswith("x_") or name not in have:
             continue
         typed_in = have[name] != "varchar"
         text = f'trim(cast("{name}" as varchar))'
         if (typ != "varchar" and not typed_in) or name in ("ChargeCategory", "ChargeFrequency"):
-            expr = _typed_expr(name, typ, have[name]).rsplit(" as ", 1)[0]
-            counts.append(f"count_if({text} <> '' and ({expr}) is null)")
+            bad.append(f"({text} <> '' and ({_expr(name, have)}) is null)")
         if required:
-            counts.append(f'count_if("{name}" is null)' if typed_in else f"count_if(coalesce({text}, '') = '')")
-    return bool(counts) and any(con.execute(f"select {', '.join(counts)} from {raw}").fetchone())
+            bad.append(f'"{name}" is null' if typed_in else f"coalesce({text}, '') = ''")
+    rows = con.execute(
+        f"select {_expr('BillingAccountId', have)}, strftime({_expr('BillingPeriodStart', have)}, '%Y-%m'), "
+        f"list(distinct {_expr('BillingCurrency', have)}), min(_row), count(*), "
+        f"sum({_expr('BilledCost', have)}), sum({_expr('EffectiveCost', have)}), "
+        f"count_if({' or '.join(bad) or 'false'}) from {raw} group by 1, 2 order by 1, 2").fetchall()
+    parts = [Part(file, acct, period, tuple(sorted(c for c in cur if c)), first, n, billed, eff)
+             for acct, period, cur, first, n, billed, eff, _ in rows]
+    return parts, not any(row[-1] for row in rows)
 
 
-def _mixed_currencies(con, file: str, typed: str) -> list[Problem]:
-    mixed = con.execute(
-        f"select BillingAccountId, x_BillingPeriod, string_agg(distinct BillingCurrency, ', '), min(_row) "
-        f"from {typed} group by 1, 2 having count(distinct BillingCurrency) > 1 order by 1, 2"
-    ).fetchall()
-    return [Problem(file, row, "BillingCurrency",
-                    f"billing account {acct} has several currencies ({cur}) in period {period}")
-            for acct, period, cur, row in mixed]
+def _expr(name: str, have: dict[str, str]) -> str:
+    """The SQL expression of one lake column over the raw view (what typed_view selects)."""
+    typ = next(t for n, t, _ in focus.COLUMNS if n == name)
+    return _typed_expr(name, typ, have.get(name)).rsplit(" as ", 1)[0]
+
+
+def mixed_currencies(parts: list[Part]) -> list[Problem]:
+    """A billing account has one currency per period, across every file of the run."""
+    groups: dict[tuple[str, str], list[Part]] = {}
+    for part in parts:
+        groups.setdefault((part.account, part.period), []).append(part)
+    problems = []
+    for (account, period), group in groups.items():
+        currencies = sorted({c for part in group for c in part.currencies})
+        if len(currencies) > 1:
+            first = group[0]
+            where = first if len(first.currencies) > 1 else next(p for p in group if p.currencies != first.currencies)
+            problems.append(Problem(where.file, where.first_row, "BillingCurrency",
+                                    f"billing account {account} has several currencies "
+                                    f"({', '.join(currencies)}) in period {period}"))
+    return problems
+
+
 
 
 def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label: str = "",
@@ -166,56 +201,80 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
     started = time.time()
     run_id = _start_run(store, source, label or ", ".join(f for f, _ in inputs), actor)
     problems: list[Problem] = []
-    typed_views = []
+    plan: list[tuple[str, list[Part]]] = []  # (typed view, the partitions it covers) per input
     for i, (file, raw) in enumerate(inputs):
         typed = f"_typed_{run_id}_{i}"
         try:
-            typed_view(con, raw, typed, source)
-            problems += find_problems(con, file, raw, typed)
+            have = typed_view(con, raw, typed, source)
+            found = missing_columns(file, have)
+            if not found:
+                parts, clean = survey(con, file, raw, have)
+                found = [] if clean else find_problems(con, file, raw, typed, have)
+                plan.append((typed, [] if found else parts))
         except Exception as exc:  # duckdb raises for files it cannot parse at all
-            problems.append(Problem(file, None, None, f"cannot read the file: {str(exc).splitlines()[0]}"))
-        typed_views.append(typed)
+            found = [Problem(file, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
+        problems += found
+    problems += mixed_currencies([part for _, parts in plan for part in parts])
     if problems:
         _finish_run(store, run_id, "failed", problems=problems[:MAX_PROBLEMS], started=started)
         return IngestResult(run_id, problems=tuple(problems[:MAX_PROBLEMS]))
-    union = " union all ".join(f"select * exclude (_row) from {v}" for v in typed_views)
     staging = store.lake / "staging" / f"run-{run_id}-{uuid.uuid4().hex[:8]}"
     try:
-        result = _write_and_swap(store, con, union, staging, run_id, source, started)
+        _write_staging(con, plan, staging)
+        result = _swap(store, con, staging, [part for _, parts in plan for part in parts], run_id, source, started)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
 
 
-def _write_and_swap(store: Store, con, union: str, staging, run_id: int, source: str, started: float):
+def _acct_key(account: str) -> str:
+    return hashlib.md5(account.encode()).hexdigest()[:16]
+
+
+def _write_staging(con, plan: list[tuple[str, list[Part]]], staging) -> None:
+    """Write each input's rows under staging/_period=P/_acct=A/.
+
+    Provider exports come one file per billing account and period: such a file is copied as
+    is, which is about twice as fast as DuckDB's partitioned writer. A file spanning several
+    partitions goes through the partitioned writer, flushing small batches to bound memory.
+    """
     # Row order inside a lake file means nothing; not keeping it lets DuckDB stream the write.
     con.execute("set preserve_insertion_order = false")
+    con.execute("set partitioned_write_flush_threshold = 100000")
+    options = f"format parquet, compression snappy{crypto.parquet_write_options(con)}"
     try:
-        con.execute(
-            f"copy (select *, x_BillingPeriod as _period, left(md5(BillingAccountId), 16) as _acct from ({union})) "
-            f"to '{staging}' (format parquet, compression snappy, partition_by (_period, _acct)"
-            f"{crypto.parquet_write_options(con)})")
+        for i, (typed, parts) in enumerate(plan):
+            if len(parts) == 1:
+                folder = staging / f"_period={parts[0].period}" / f"_acct={_acct_key(parts[0].account)}"
+                folder.mkdir(parents=True, exist_ok=True)
+                con.execute(f"copy (select * exclude (_row) from {typed}) to '{folder}/in-{i}.parquet' ({options})")
+            elif parts:
+                con.execute(
+                    f"copy (select * exclude (_row), x_BillingPeriod as _period, "
+                    f"left(md5(BillingAccountId), 16) as _acct from {typed}) to '{staging}' "
+                    f"({options}, partition_by (_period, _acct), filename_pattern 'in-{i}-{{i}}', overwrite_or_ignore)")
     finally:
         con.execute("reset preserve_insertion_order")
-    # Count and total from the written files (typed, compact) rather than parsing the input again.
-    written = f"read_parquet('{staging}/*/*/*.parquet', {crypto.parquet_read_options()})"
-    parts = con.execute(
-        f"select x_BillingPeriod, BillingAccountId, left(md5(BillingAccountId), 16), count(*) from {written} "
-        f"group by all order by 1, 2"
-    ).fetchall()
-    totals_rows = con.execute(
-        f"select BillingCurrency, sum(BilledCost), sum(EffectiveCost) from {written} group by 1 order by 1"
-    ).fetchall()
-    totals = {cur: {"billed": billed, "effective": eff} for cur, billed, eff in totals_rows}
+        con.execute("reset partitioned_write_flush_threshold")
+
+
+def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: str, started: float) -> IngestResult:
+    accounts = {_acct_key(p.account): p.account for p in parts}
+    written = f"read_parquet('{staging}/*/*/*.parquet', filename = true, {crypto.parquet_read_options()})"
+    files = con.execute(f"select filename, count(*) from {written} group by all order by all").fetchall()
     moved = []
-    for period, account, acct, rows in parts:
-        files = sorted((staging / f"_period={period}" / f"_acct={acct}").glob("*.parquet"))
-        for n, src in enumerate(files):
-            rel = f"charges/source={_safe(source)}/account={acct}/period={period}/run-{run_id}-{n}.parquet"
-            dest = store.lake / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            src.rename(dest)
-            moved.append((account, period, rel, rows if len(files) == 1 else -1))
+    for n, (path, rows) in enumerate(files):
+        period, acct = (Path(path).parent.parent.name.split("=", 1)[1], Path(path).parent.name.split("=", 1)[1])
+        rel = f"charges/source={_safe(source)}/account={acct}/period={period}/run-{run_id}-{n}.parquet"
+        dest = store.lake / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        Path(path).rename(dest)
+        moved.append((accounts[acct], period, rel, rows))
+    totals: dict[str, dict[str, Decimal]] = {}
+    for part in sorted(parts, key=lambda p: p.currencies):
+        total = totals.setdefault(part.currencies[0], {"billed": Decimal(0), "effective": Decimal(0)})
+        total["billed"] += part.billed
+        total["effective"] += part.effective
     with state(store, write=True) as db:
         for account, period in {(a, p) for a, p, _, _ in moved}:
             db.execute("update lake_files set active = 0 where source = ? and billing_account_id = ? and period = ?",
@@ -225,7 +284,7 @@ def _write_and_swap(store: Store, con, union: str, staging, run_id: int, source:
             [(run_id, source, a, p, rel, r) for a, p, rel, r in moved],
         )
         periods = tuple(sorted({p for _, p, _, _ in moved}))
-        nrows = sum(r for *_, r in parts)
+        nrows = sum(r for *_, r in moved)
         _finish_run(store, run_id, "ok", rows=nrows, periods=periods, totals=totals, started=started, db=db)
     return IngestResult(run_id, nrows, periods, totals)
 

@@ -48,10 +48,13 @@ def load(con, path: str, view: str) -> list[Problem]:
             continue
         seen.add(name)
         picked.append(f'"{col}" as "{name}"')
-    # Line numbers: the header is line 1, so data row n is line n + 1 (Parquet: row n).
-    offset = 0 if path.lower().endswith(".parquet") else 1
-    con.execute(
-        f"create or replace temp view {view} as select row_number() over () + {offset} as _row, "
-        f"{', '.join(picked) or '1 as _none'} from {reader_sql(path)}"
-    )
+    # Line numbers: the header is line 1, so data row n is line n + 1 (Parquet: row n). A Parquet
+    # reader numbers rows itself, which keeps the scan parallel; a CSV needs a window over the file.
+    columns = ", ".join(picked) or "1 as _none"
+    if path.lower().endswith(".parquet"):
+        escaped = path.replace("'", "''")
+        numbered = f"file_row_number + 1 as _row, {columns} from read_parquet('{escaped}', file_row_number = true)"
+    else:
+        numbered = f"row_number() over () + 1 as _row, {columns} from {reader_sql(path)}"
+    con.execute(f"create or replace temp view {view} as select {numbered}")
     return []

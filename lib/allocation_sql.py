@@ -30,6 +30,9 @@ from lib.rules import Condition, Rule
 
 DIMS = ("ProviderName", "ServiceName", "ServiceCategory", "SubAccountId", "SubAccountName", "RegionId",
         "ChargeCategory", "ChargeFrequency")
+RESOURCE_DIMS = DIMS + ("ResourceId", "ResourceName", "SkuId")  # drill-down and statements, per month
+GRAINS = {"day": "cast(c.ChargePeriodStart as date)",  # the ChargeDate of a result row
+          "month": "cast(date_trunc('month', c.ChargePeriodStart) as date)"}
 COSTS = {"billed": "BilledCost", "effective": "EffectiveCost", "list": "coalesce(ListCost, BilledCost)"}
 NO_RULE = "no rule matched"
 UNKNOWN_TAG = "unknown team in tag"
@@ -164,7 +167,7 @@ def rule_tables(rules: tuple[Rule, ...], x: str) -> dict[str, pa.Table]:
     return {f"{x}_r": arrow_table(cols, rows), f"{x}_s": arrow_table(split_cols, members)}
 
 
-def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, tag_sql) -> list[Step]:
+def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, tag_sql, grain: str) -> list[Step]:
     """{x}_k (the period's distinct match keys, each with its rule) and {x}_gk (charges summed per rule and team).
 
     Rules are evaluated once per distinct key, never per charge; the one scan of the charges joins the
@@ -189,7 +192,7 @@ def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, tag
          f"left join {x}_names n on r.kind = 'tag' and n.name = lower(trim(m.tag_value))")
     # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
     on = " and ".join(f"coalesce(c.{col}, '') = coalesce(k.{col}, '')" for col in match_cols) or "true"
-    gk = (f"select c.BillingCurrency, cast(c.ChargePeriodStart as date) as ChargeDate, "
+    gk = (f"select c.BillingCurrency, {GRAINS[grain]} as ChargeDate, "
           f"{', '.join(f'c.{d}' for d in dims)}, k.rule_idx, k.rule, k.kind, k.team, k.reason, "
           f"sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective, "
           f"sum(coalesce(c.ListCost, c.BilledCost)) as list, count(*) as charges "
@@ -267,7 +270,7 @@ def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], 
 
 
 def steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_version: int, x: str,
-          basis: str = "effective", dims: tuple[str, ...] = DIMS, tag_sql=None) -> list[Step]:
+          basis: str = "effective", dims: tuple[str, ...] = DIMS, tag_sql=None, grain: str = "day") -> list[Step]:
     """The allocation of one period as SQL steps; each reads earlier ones, the last is the result.
 
     They also read the small tables of `org_tables(org, x)` and `rule_tables(rules, x)`. `tag_sql(key)`
@@ -278,19 +281,20 @@ def steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_version: 
     p = plan(rules)
     group_cols = ["BillingCurrency", "ChargeDate", *dims, "rule_idx"]  # one split group of gk
     result = Step("result", _result_sql(x, period, rules_version, group_cols, dims))
-    return [*_group_steps(source_sql, period, p, rules, x, dims, tag_sql or _tag_extract),
+    return [*_group_steps(source_sql, period, p, rules, x, dims, tag_sql or _tag_extract, grain),
             Step(f"{x}_sh", _shares_sql(x, basis)), result]
 
 
 def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Org, rules_version: int,
-             out_path: str, basis: str = "effective", dims: tuple[str, ...] = DIMS) -> None:
+             out_path: str, basis: str = "effective", dims: tuple[str, ...] = DIMS, grain: str = "day") -> None:
     """Allocate one billing period of `source_sql` (a FROM clause over lake rows) and write Parquet.
 
     `basis` (billed, effective or list) weighs proportional splits; the shares then apply to every cost column.
-    `dims` are the columns the result keeps (more dims, e.g. ResourceId, give a finer grain for drill-down).
+    `dims` are the columns the result keeps (more dims, e.g. ResourceId, give a finer grain for drill-down);
+    `grain` is day or month (one ChargeDate per month: far fewer rows at resource grain).
     """
     x = "a_" + uuid.uuid4().hex[:10]
-    todo = steps(source_sql, period, rules, rules_version, x, basis, dims)
+    todo = steps(source_sql, period, rules, rules_version, x, basis, dims, grain=grain)
     tables = {**org_tables(org, x), **rule_tables(rules, x)}
     try:
         for name, data in tables.items():

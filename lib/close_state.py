@@ -104,11 +104,11 @@ def restated_totals(store: Store, con, period: str, metric: str) -> dict[tuple[s
 
 
 def allocated_file(store: Store, con, inp: allocation.PeriodInputs, kind: str,
-                   dims: tuple[str, ...] = allocation_sql.DIMS) -> str:
+                   dims: tuple[str, ...] = allocation_sql.DIMS, grain: str = "day") -> str:
     """SQL reading the allocation of `inp` (cached as lake/derived/<kind>/period=P/<key>.parquet).
 
     For what the `allocated` view does not hold: a closed period on today's files
-    ('restated'), or a finer grain such as resources ('resources').
+    ('restated'), or a finer grain such as resources per month (`resources`, see resources_file).
     """
     out = store.lake / "derived" / kind / f"period={inp.period}" / f"{allocation.cache_key(inp)}.parquet"
     if not out.exists():
@@ -119,9 +119,15 @@ def allocated_file(store: Store, con, inp: allocation.PeriodInputs, kind: str,
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         allocation_sql.allocate(con, parquet_source(list(inp.files)), inp.period, rules, org, inp.rules_version,
-                                str(tmp), inp.basis, dims)
+                                str(tmp), inp.basis, dims, grain)
         tmp.rename(out)
     return parquet_source([str(out)])
+
+
+def resources_file(store: Store, con, period: str) -> str:
+    """SQL reading the period's allocation per resource and SKU for the month (drill-down, statements)."""
+    return allocated_file(store, con, allocation.inputs(store, period), "resources-month", allocation_sql.RESOURCE_DIMS,
+                          "month")
 
 
 def focus_metric(metric: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from lib import access, allocation, allocation_sql, close_state, focus, money
+from lib import access, allocation, close_state, focus, money
 from lib.org import Org, parse_org
 from lib.store import Store, engine, state
 
@@ -231,7 +231,6 @@ def _blocks(store, con, kind, subject, period, metric, adjustments) -> list[Bloc
     return blocks
 
 
-RESOURCE_DIMS = (*allocation_sql.DIMS, "ResourceId", "ResourceName")
 TOP_RESOURCES_SQL = """
     select * from (
         select BillingCurrency, coalesce(ResourceId, '') as rid, coalesce(ResourceName, '') as rname, ServiceName,
@@ -247,7 +246,7 @@ def top_resources(store: Store, con, column: str, subject: str, period: str, met
 
     They come from the same allocation at resource grain (its share of shared resources included).
     """
-    source = close_state.allocated_file(store, con, allocation.inputs(store, period), "resources", RESOURCE_DIMS)
+    source = close_state.resources_file(store, con, period)
     rows = con.execute(TOP_RESOURCES_SQL.format(metric=metric, source=source, column=column),
                        [subject, period, limit]).fetchall()
     return [(*r[:4], money.round_total(money.to_decimal(r[4]))) for r in rows]

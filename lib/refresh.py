@@ -7,7 +7,7 @@ settings.example.yaml at the repository root):
       - name: aws-prod              # unique; becomes the lake's source name
         provider: aws               # aws | azure | gcp | any (folder)
         kind: cost-explorer         # cost-explorer | s3-export | azure-query | azure-export-folder
-                                    # | bigquery-export | folder
+                                    # | azure-export-blob | bigquery-export | folder
         params: {tag_key: team}     # kind-specific, listed in each connector's docstring
 
 Credentials come from each SDK's standard chain (AWS profiles/roles/env keys,
@@ -34,10 +34,12 @@ import yaml
 
 from lib import access, audit, secret
 from lib.ingest import Problem, ingest, now_iso
-from lib.store import Store, new_duck, state
+from lib.store import ImportGuard, Store, new_duck, state
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-KINDS = ("cost-explorer", "s3-export", "azure-query", "azure-export-folder", "bigquery-export", "folder")
+KINDS = ("cost-explorer", "s3-export", "azure-query", "azure-export-folder", "azure-export-blob", "bigquery-export",
+         "folder")
+SECRET_PARAMS = ("secret", "password", "key", "client_secret", "account_key", "sas_token", "connection_string")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def parse_sources(text: str) -> tuple[list[Source], list[str]]:
             errors.append(f"{where}: name {name!r} is used twice")
         if kind not in KINDS:
             errors.append(f"{where} ({name}): kind {kind!r} is not one of {', '.join(KINDS)}")
-        if any(k in entry.get("params", {}) for k in ("secret", "password", "key", "client_secret")):
+        if any(k in (entry.get("params") or {}) for k in SECRET_PARAMS):
             errors.append(f"{where} ({name}): secrets belong in .streamlit/secrets.toml or the environment")
         names.add(name)
         out.append(Source(name, str(entry.get("provider", "any")), str(kind), dict(entry.get("params") or {})))
@@ -112,6 +114,8 @@ def connector(kind: str):
         from lib.sources import aws_api as module
     elif kind in ("azure-query", "azure-export-folder"):
         from lib.sources import azure_api as module
+    elif kind == "azure-export-blob":
+        from lib.sources import azure_blob as module
     elif kind == "bigquery-export":
         from lib.sources import gcp_api as module
     else:
@@ -133,7 +137,8 @@ def refresh_source(store: Store, src: Source, user, months: list[str], progress=
     access.require(user, "manage_sources")
     started = time.time()
     con = new_duck()
-    with tempfile.TemporaryDirectory(dir=store.lake / "staging") as workdir:
+    # The guard covers the download too: its work folder is in staging, which a recovery empties.
+    with ImportGuard(store), tempfile.TemporaryDirectory(dir=store.lake / "staging") as workdir:
         try:
             inputs, problems = connector(src.kind).fetch(src, con, months, Path(workdir), progress)
         except Exception as exc:  # SDK errors not handled by a connector: report, keep the old data

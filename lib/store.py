@@ -8,13 +8,19 @@
 A refresh writes new files first, then swaps them in by updating the manifest in one
 SQLite transaction, so a crash before the swap leaves the old data served. DuckDB reads
 only the files the manifest marks active. SQLite (WAL, busy timeout) is safe for the app
-and the CLI to use at the same time; DuckDB is opened in memory by each process.
+and the CLI to use at the same time; DuckDB is opened in memory by each process. What a
+killed import leaves behind (a run still 'running', staging folders, files moved into the
+lake but never swapped in) is cleaned by the next import that finds no other one running
+(see ImportGuard).
 
 >>> store = open_store(tmp_path)                       # doctest: +SKIP
 >>> con = engine(store); con.sql("select count(*) from charges")  # doctest: +SKIP
 """
 
+import fcntl
+import json
 import os
+import shutil
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -26,6 +32,8 @@ import duckdb
 from lib import crypto, focus
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
+IMPORT_LOCK = ".imports.lock"
+INTERRUPTED = "the import stopped before it finished (process killed or crashed); the previous data stayed served"
 
 
 @dataclass(frozen=True)
@@ -182,3 +190,74 @@ def engine(store: Store, con: duckdb.DuckDBPyConnection | None = None) -> duckdb
 def is_empty(store: Store) -> bool:
     """True before the first successful ingest (the app then offers the demo company)."""
     return data_version(store) == 0
+
+
+class ImportGuard:
+    """Held for the whole of an import or refresh; the first thing each one takes.
+
+    Every import holds a shared lock on lake/staging/.imports.lock, which the OS drops when
+    its process dies, even by SIGKILL. An import that can take the lock exclusively knows no
+    other is running, so whatever a run left behind is a dead process's: it calls
+    recover_interrupted first, then keeps a shared lock like the others. Guards nest (a
+    refresh holds one around the import it runs); use as a context manager or keep the object
+    alive for the duration (the lock goes with it).
+
+    >>> with ImportGuard(store):                          # doctest: +SKIP
+    ...     ingest(store, con, inputs, source="focus")
+    """
+
+    def __init__(self, store: Store):
+        self.recovered: list[int] | None = None  # the runs marked interrupted, when this guard cleaned up
+        self.fd: int | None = None
+        self.fd = os.open(store.lake / "staging" / IMPORT_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # another import is running: its run and staging folder are alive
+        else:
+            try:
+                self.recovered = recover_interrupted(store)
+            except BaseException:
+                self.close()
+                raise
+        fcntl.flock(self.fd, fcntl.LOCK_SH)  # waits while another guard is cleaning up
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+def recover_interrupted(store: Store) -> list[int]:
+    """Mark runs left 'running' as 'interrupted' and remove what they left; call only with no import running.
+
+    A killed run never reached its swap's transaction, so none of its files are in the
+    manifest: the ones it had already moved into lake/charges are deleted, and so is
+    everything in lake/staging (its working folders). Returns the run ids marked.
+    """
+    with state(store, write=True) as db:
+        ids = [r[0] for r in db.execute("select id from ingest_runs where outcome = 'running' order by id")]
+        db.execute("update ingest_runs set outcome = 'interrupted', problems = ?, "
+                   "finished_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') where outcome = 'running'",
+                   (json.dumps([INTERRUPTED]),))
+        kept = {r[0] for r in db.execute(f"select path from lake_files where run_id in ({', '.join('?' * len(ids))})",
+                                         ids)}
+    for run in ids:
+        for path in (store.lake / "charges").glob(f"*/*/*/run-{run}-*.parquet"):
+            if path.relative_to(store.lake).as_posix() not in kept:
+                path.unlink(missing_ok=True)
+    for entry in (store.lake / "staging").iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name != IMPORT_LOCK:
+            entry.unlink(missing_ok=True)
+    return ids

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lib.ingest import IngestResult, Problem, ingest
 from lib.sources import aws_cur, azure_export, focus_file, gcp_billing, gcp_focus
-from lib.store import Store
+from lib.store import ImportGuard, Store
 
 # Detection tries these in order: provider-specific layouts before plain FOCUS.
 FORMATS = {m.NAME: m for m in (aws_cur, azure_export, gcp_billing, gcp_focus, focus_file)}
@@ -42,10 +42,11 @@ def detect(con, path: str) -> str | None:
 def import_files(store: Store, con, paths: list[str], fmt: str = "auto", actor: str = "system",
                  source: str | None = None) -> IngestResult:
     """Normalize and ingest files as one run; any problem in any file loads nothing."""
-    inputs, problems, formats = prepare(con, paths, fmt)
-    if problems:
-        return IngestResult(None, problems=tuple(problems))
-    return ingest(store, con, inputs, source=source or "+".join(sorted(formats)), actor=actor)
+    with ImportGuard(store):  # first cleans up after a killed import, when none is running
+        inputs, problems, formats = prepare(con, paths, fmt)
+        if problems:
+            return IngestResult(None, problems=tuple(problems))
+        return ingest(store, con, inputs, source=source or "+".join(sorted(formats)), actor=actor)
 
 
 def prepare(con, paths: list[str], fmt: str = "auto", prefix: str = "_raw") -> tuple[list, list, set]:

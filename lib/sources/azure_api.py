@@ -4,7 +4,8 @@ kind `azure-query`, params:
     scope         e.g. /providers/Microsoft.Billing/billingAccounts/8611537 or /subscriptions/<id>
     tag_key       optional: group by SubscriptionId and TagKey <tag_key> instead of ServiceName
     endpoint      optional management endpoint (default https://management.azure.com)
-kind `azure-export-folder`: cost-details exports in a local folder (see lib/sources/folder.py).
+kind `azure-export-folder`: cost-details exports in a local folder (see lib/sources/folder.py);
+kind `azure-export-blob`: the same exports in a storage container (see lib/sources/azure_blob.py).
 
 Each month is queried twice, ActualCost (BilledCost) and AmortizedCost (EffectiveCost),
 daily, grouped by SubscriptionId and ServiceName; the two answers are joined on (day,

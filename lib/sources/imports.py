@@ -14,7 +14,7 @@ from pathlib import Path
 from lib import access, audit
 from lib.ingest import IngestResult
 from lib.sources import import_files
-from lib.store import Store, new_duck
+from lib.store import ImportGuard, Store, new_duck
 
 
 def import_paths(store: Store, user, paths: list[str], fmt: str = "auto") -> IngestResult:
@@ -30,7 +30,7 @@ def import_paths(store: Store, user, paths: list[str], fmt: str = "auto") -> Ing
 def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str = "auto") -> IngestResult:
     """Import uploaded (file name, content) pairs; they are written to a private temporary folder first."""
     access.require(user, "manage_sources")
-    with tempfile.TemporaryDirectory(dir=store.lake / "staging") as tmp:
+    with ImportGuard(store), tempfile.TemporaryDirectory(dir=store.lake / "staging") as tmp:
         paths = []
         for name, content in files:
             path = Path(tmp) / Path(name).name  # never a path the uploader chose

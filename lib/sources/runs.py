@@ -18,7 +18,7 @@ class SourceStatus:
     source: str
     last_success: str | None  # when the last successful run finished (UTC, ISO)
     latest_period: str | None  # the newest billing period with data served
-    last_outcome: str  # outcome of the most recent run: ok | failed | running
+    last_outcome: str  # outcome of the most recent run: ok | failed | running | interrupted (killed)
     runs: int
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib import access, allocation, close_state, journal, org, rules, statement_export, statements  # noqa: E402
+from lib import access, close_state, journal, org, rules, statement_export  # noqa: E402
 from lib.sources import import_files  # noqa: E402
 from lib.statements import prepare  # noqa: E402
 from lib.store import new_duck, open_store  # noqa: E402
@@ -95,8 +95,7 @@ def main() -> int:
         rows = con.execute("select count(*) from allocated").fetchone()[0]
         period, user = "2026-10", access.CLI
         step("resource-grain allocation (once per period, for top resources)",
-             lambda: close_state.allocated_file(store, con, allocation.inputs(store, period), "resources",
-                                                statements.RESOURCE_DIMS), charges=args.charges)
+             lambda: close_state.resources_file(store, con, period), charges=args.charges)
         step("statement pdf (one team)", lambda: statement_export.build_file(store, con, user, "team-7", period,
                                                                               "pdf"), allocated_rows=rows)
         step("statement csv (one team)", lambda: statement_export.build_file(store, con, user, "team-7", period,

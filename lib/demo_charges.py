@@ -140,10 +140,12 @@ def _copy(con, sql: str, path: str, options: str = "") -> None:
     # the file is read once by the importer and deleted, so light compression is enough.
     target = str(path).replace("'", "''")
     con.execute("set preserve_insertion_order = false")
+    con.execute("set partitioned_write_flush_threshold = 100000")  # bounds memory at 100M charges
     try:
         con.execute(f"copy ({sql}) to '{target}' (format parquet, compression snappy{options})")
     finally:
         con.execute("reset preserve_insertion_order")
+        con.execute("reset partitioned_write_flush_threshold")
 
 
 def write_usage(con, folder: str) -> list[str]:

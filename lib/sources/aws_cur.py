@@ -137,11 +137,12 @@ def mapping_sql(cols: native.Columns, src: str) -> str:
         {c('lineItem/AvailabilityZone')} as AvailabilityZone,
         {c('lineItem/ResourceId')} as ResourceId,
         {service} as ServiceName,
-        (select category from {native.category_lookup('aws')} where k = lower({code})) as ServiceCategory,
+        _svc_category as ServiceCategory,
         {_product(cols, 'sku', 'product/sku')} as SkuId,
         {c('pricing/RateCode')} as SkuPriceId,
         {_tags(cols)} as Tags
-    from (select *, {c('lineItem/LineItemType')} as _t, {billed} as _billed from {src})"""
+    from (select *, {c('lineItem/LineItemType')} as _t, {billed} as _billed from {src})
+    {native.category_join('aws', code)}"""
 
 
 def load(con, path: str, view: str) -> list[Problem]:

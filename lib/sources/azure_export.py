@@ -103,12 +103,12 @@ def mapping_sql(cols: native.Columns, src: str) -> str:
         {c('AvailabilityZone')} as AvailabilityZone,
         {c('ResourceId')} as ResourceId, {c('ResourceName')} as ResourceName,
         coalesce({c('MeterCategory')}, {c('ConsumedService')}) as ServiceName,
-        (select category from {native.category_lookup('azure')} where k = lower({c('ConsumedService')}))
-            as ServiceCategory,
+        _svc_category as ServiceCategory,
         coalesce({c('ProductId')}, {c('PartNumber')}) as SkuId, {c('MeterName')} as SkuMeter,
         case when starts_with(_tg, '{{') then _tg when _tg is not null then '{{' || _tg || '}}' end as Tags
     from (select *, {c('ChargeType')} as _ct, {c('PricingModel')} as _pm, {c('Tags')} as _tg,
-          coalesce({n('CostInBillingCurrency')}, {n('Cost')}) as _cost from {src})"""
+          coalesce({n('CostInBillingCurrency')}, {n('Cost')}) as _cost from {src})
+    {native.category_join('azure', c('ConsumedService'))}"""
 
 
 def kind(con, path: str, src: str, cols: native.Columns) -> str:

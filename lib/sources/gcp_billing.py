@@ -108,11 +108,11 @@ def mapping_sql(cols: native.Columns, src: str) -> str:
         {f('location.zone')} as AvailabilityZone,
         {f('resource.global_name')} as ResourceId, {f('resource.name')} as ResourceName,
         {f('service.description')} as ServiceName,
-        (select category from {native.category_lookup('gcp')} where k = lower({f('service.description')}))
-            as ServiceCategory,
+        _svc_category as ServiceCategory,
         {f('sku.id')} as SkuId,
         {tags_sql(cols)} as Tags
-    from (select *, {num('cost')} as _cost, {credits} as _credits, {f('cost_type')} as _ct from {src})"""
+    from (select *, {num('cost')} as _cost, {credits} as _credits, {f('cost_type')} as _ct from {src})
+    {native.category_join('gcp', f('service.description'))}"""
 
 
 def load(con, path: str, view: str) -> list[Problem]:

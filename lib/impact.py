@@ -82,6 +82,18 @@ def impact(store, con, user: access.User, period: str, draft_yaml: str, metric: 
     """Per-team totals of a period under the saved rules and under a draft, without saving anything."""
     access.require(user, "edit_config")
     inp = allocation.inputs(store, period)
+    key = (str(store.data_dir), allocation.cache_key(inp), draft_yaml, metric)
+    if key not in _CACHE:  # the page reruns on every click; the same draft on the same data gives the same preview
+        if len(_CACHE) >= 16:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = _impact(store, con, inp, period, draft_yaml, metric)
+    return _CACHE[key]
+
+
+_CACHE: dict[tuple, Impact] = {}
+
+
+def _impact(store, con, inp: allocation.PeriodInputs, period: str, draft_yaml: str, metric: str) -> Impact:
     org, _ = parse_org(inp.org_yaml, "stored org")
     draft, errors = parse_rules(draft_yaml, org, "draft")
     if errors:

@@ -30,7 +30,7 @@ from lib.rules import Condition, Rule
 
 DIMS = ("ProviderName", "ServiceName", "ServiceCategory", "SubAccountId", "SubAccountName", "RegionId",
         "ChargeCategory", "ChargeFrequency")
-RESOURCE_DIMS = DIMS + ("ResourceId", "ResourceName", "SkuId")  # drill-down and statements, per month
+RESOURCE_DIMS = DIMS + ("ResourceId", "ResourceName", "SkuId")  # drill-down and statements, per month (direct charges)
 GRAINS = {"day": "cast(c.ChargePeriodStart as date)",  # the ChargeDate of a result row
           "month": "cast(date_trunc('month', c.ChargePeriodStart) as date)"}
 COSTS = {"billed": "BilledCost", "effective": "EffectiveCost", "list": "coalesce(ListCost, BilledCost)"}
@@ -192,8 +192,11 @@ def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, tag
          f"left join {x}_names n on r.kind = 'tag' and n.name = lower(trim(m.tag_value))")
     # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
     on = " and ".join(f"coalesce(c.{col}, '') = coalesce(k.{col}, '')" for col in match_cols) or "true"
+    # Dimensions finer than DIMS (resources) are kept for charges a rule gives to one team; a split
+    # keeps its rule and coarse dimensions only, since each of its rows is repeated once per team.
+    cols = [f"c.{d}" if d in DIMS else f"case when k.kind = 'split' then null else c.{d} end as {d}" for d in dims]
     gk = (f"select c.BillingCurrency, {GRAINS[grain]} as ChargeDate, "
-          f"{', '.join(f'c.{d}' for d in dims)}, k.rule_idx, k.rule, k.kind, k.team, k.reason, "
+          f"{', '.join(cols)}, k.rule_idx, k.rule, k.kind, k.team, k.reason, "
           f"sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective, "
           f"sum(coalesce(c.ListCost, c.BilledCost)) as list, count(*) as charges "
           f"from {source_sql} c join {x}_k k on {on} where c.x_BillingPeriod = ? group by all")

@@ -126,7 +126,7 @@ def allocated_file(store: Store, con, inp: allocation.PeriodInputs, kind: str,
 
 def resources_file(store: Store, con, period: str) -> str:
     """SQL reading the period's allocation per resource and SKU for the month (drill-down, statements)."""
-    return allocated_file(store, con, allocation.inputs(store, period), "resources-month", allocation_sql.RESOURCE_DIMS,
+    return allocated_file(store, con, allocation.inputs(store, period), "resources-direct", allocation_sql.RESOURCE_DIMS,
                           "month")
 
 

@@ -2,7 +2,9 @@
 
 The period is allocated once more per resource and SKU for the whole month (same engine,
 same inputs, more dimensions; see close_state.resources_file) and cached beside the rollup,
-so a team's resource list adds up to the team's total on every other page.
+so a team's resource list adds up to the team's total on every other page. Shared costs the
+team receives through a split are listed per rule, not per resource ("(shared: rule)"): a
+split repeats each of its rows once per team, and at resource grain that would not scale.
 
 >>> top_resources(store, con, user, "2026-10", "web", "effective", "USD")   # doctest: +SKIP
 """
@@ -26,7 +28,8 @@ def _team_rows(store, con, user, period: str, team: str, metric: str, currency: 
 
 def top_resources(store, con, user, period: str, team: str, metric: str, currency: str, n: int = 20) -> pd.DataFrame:
     rows = _team_rows(store, con, user, period, team, metric, currency,
-                      "coalesce(ResourceId, '(no resource)'), any_value(ResourceName), any_value(ServiceName), "
+                      "coalesce(ResourceId, case when share < 1 then '(shared: ' || rule || ')' else '(no resource)' end), "
+                      "any_value(ResourceName), any_value(ServiceName), "
                       "any_value(SubAccountId), sum({metric})", f"group by 1 order by 5 desc limit {int(n)}")
     return pd.DataFrame(rows, columns=["resource", "name", "service", "account", "amount"])
 

@@ -13,9 +13,12 @@ app and every report read it exactly as they read DuckDB results.
 import os
 import re
 import shutil
+import socket
 import time
 import uuid
+import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lib import access, allocation, audit, crypto
 from lib import allocation_sql as alloc_sql
@@ -27,6 +30,7 @@ from lib.store import Store, parquet_source, state
 MASTER_ENV = "COSTBOOK_SPARK_MASTER"
 DEFAULT_MASTER = "local[2]"
 MASTER = re.compile(r"local(\[(\d+|\*)\])?|(spark|sc|k8s)://\S+|yarn")
+CONNECT_PORT = 15002  # Spark Connect's default port, when sc://host gives none
 # Exact decimals: no silent precision loss in products, errors (not nulls) on overflow, UTC dates.
 CONF = {"spark.sql.decimalOperations.allowPrecisionLoss": "false", "spark.sql.ansi.enabled": "true",
         "spark.sql.session.timeZone": "UTC", "spark.sql.shuffle.partitions": "8", "spark.ui.enabled": "false",
@@ -67,20 +71,60 @@ def set_master(store: Store, url: str, user) -> None:
 
 
 def session(master: str = DEFAULT_MASTER):
-    """A SparkSession configured for exact decimal arithmetic (PySpark is an optional install)."""
+    """A SparkSession configured for exact decimal arithmetic (PySpark is an optional install).
+
+    `sc://host:port` connects to a Spark Connect server: the client only sends plans, the server reads
+    the lake and writes the results (see file_uri). A server that does not answer is an error at once:
+    the Connect client itself would retry for about ten minutes.
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise RuntimeError("the Spark engine needs PySpark: pip install -r requirements-spark.txt") from exc
+    remote = master.startswith("sc://")
+    if remote:
+        _check_reachable(master)
     builder = SparkSession.builder.appName("costbook")
-    builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
+    builder = builder.remote(master) if remote else builder.master(master)
     for key, value in CONF.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+        if not (remote and key.startswith("spark.ui")):  # the server's own (static) settings
+            builder = builder.config(key, value)
+    with warnings.catch_warnings():  # about pandas conversions, which the engine does not use (Arrow only)
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        spark = builder.getOrCreate()
     for key, value in CONF.items():  # an existing session keeps its own settings otherwise
         if not key.startswith("spark.ui"):
             spark.conf.set(key, value)
     return spark
+
+
+def _check_reachable(url: str, timeout: float = 10) -> None:
+    """Fail fast, with the address, when nothing listens at a Spark Connect URL."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port or CONNECT_PORT
+    except ValueError as exc:
+        raise RuntimeError(f"bad Spark Connect URL {url!r}: {exc}") from exc
+    if not host:
+        raise RuntimeError(f"bad Spark Connect URL {url!r}: no host")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise RuntimeError(f"no Spark Connect server answers at {host}:{port} ({exc})") from exc
+
+
+def file_uri(path: str | Path) -> str:
+    """A lake path as Spark must get it: absolute, and explicitly on the local filesystem.
+
+    Over Spark Connect the server resolves paths, not this process: a relative path would be taken
+    from the server's working directory, and a bare path from the cluster's default filesystem
+    (HDFS on many clusters). file:// names the same folder on every machine that mounts the lake
+    at the same place.
+
+    >>> file_uri("/srv/costbook/data/lake/charges/a.parquet")
+    'file:///srv/costbook/data/lake/charges/a.parquet'
+    """
+    return "file://" + os.path.abspath(path)
 
 
 def to_spark(sql: str) -> str:
@@ -107,7 +151,7 @@ def tag_sql(key: str) -> str:
 
 def _lake_view(spark, files: list[str], name: str) -> None:
     if files:
-        df = spark.read.option("mergeSchema", "true").parquet(*files)
+        df = spark.read.option("mergeSchema", "true").parquet(*[file_uri(f) for f in files])
     else:  # an empty period reads as zero rows with the lake schema
         df = spark.sql(to_spark(parquet_source([])[1:-1]))
     df.createOrReplaceTempView(name)
@@ -137,9 +181,13 @@ def allocate(spark, files: list[str], period: str, rules, org, rules_version: in
 
 
 def _write_one_file(df, out_path: str) -> None:
-    """Spark writes a folder of parts; the cache wants one file, so write one part and move it."""
+    """Spark writes a folder of parts; the cache wants one file, so write one part and move it.
+
+    Spark (the Connect server, or the cluster's driver and executors) writes the folder; this process
+    then moves the part, so both must see the lake at the same path.
+    """
     folder = Path(out_path + ".spark")
-    df.coalesce(1).write.mode("overwrite").option("compression", "zstd").parquet(str(folder))
+    df.coalesce(1).write.mode("overwrite").option("compression", "zstd").parquet(file_uri(folder))
     parts = sorted(folder.glob("part-*.parquet"))
     if len(parts) != 1:
         raise RuntimeError(f"expected one Parquet part in {folder}, found {len(parts)}")

@@ -11,7 +11,7 @@ split repeats each of its rows once per team, and at resource grain that would n
 
 import pandas as pd
 
-from lib import access, close_state, spend
+from lib import access, close_state, money, spend
 
 
 def _team_rows(store, con, user, period: str, team: str, metric: str, currency: str, select: str, tail: str,
@@ -29,9 +29,15 @@ def _team_rows(store, con, user, period: str, team: str, metric: str, currency: 
 def top_resources(store, con, user, period: str, team: str, metric: str, currency: str, n: int = 20) -> pd.DataFrame:
     rows = _team_rows(store, con, user, period, team, metric, currency,
                       "coalesce(ResourceId, case when share < 1 then '(shared: ' || rule || ')' else '(no resource)' end), "
-                      "any_value(ResourceName), any_value(ServiceName), "
-                      "any_value(SubAccountId), sum({metric})", f"group by 1 order by 5 desc limit {int(n)}")
-    return pd.DataFrame(rows, columns=["resource", "name", "service", "account", "amount"])
+                      f"any_value(ResourceName), {_one_or_several('ServiceName')}, {_one_or_several('SubAccountId')}, "
+                      "sum({metric})", f"group by 1 order by 5 desc limit {int(n)}")
+    return pd.DataFrame([(*r[:4], money.round_total(money.to_decimal(r[4]))) for r in rows],
+                        columns=["resource", "name", "service", "account", "amount"])
+
+
+def _one_or_several(col: str) -> str:
+    """The column's value when all rows share it, else '(several)' (a shared cost spans services and accounts)."""
+    return f"case when count(distinct {col}) > 1 then '(several)' else any_value({col}) end"
 
 
 def line_items(store, con, user, period: str, team: str, metric: str, currency: str, service: str | None = None,
@@ -41,5 +47,6 @@ def line_items(store, con, user, period: str, team: str, metric: str, currency: 
     rows = _team_rows(store, con, user, period, team, metric, currency,
                       "ServiceName, SubAccountId, RegionId, ResourceId, SkuId, ChargeCategory, rule, "
                       "share, charges, {metric}", tail, [service] if service else [])
-    return pd.DataFrame(rows, columns=["service", "account", "region", "resource", "sku", "category", "rule",
-                                       "share", "charges", "amount"])
+    return pd.DataFrame([(*r[:9], money.round_total(money.to_decimal(r[9]))) for r in rows],
+                        columns=["service", "account", "region", "resource", "sku", "category", "rule", "share",
+                                 "charges", "amount"])

@@ -147,13 +147,9 @@ def mapping_sql(cols: native.Columns, src: str) -> str:
 
 def load(con, path: str, view: str) -> list[Problem]:
     """Create `view`: the CUR's rows with FOCUS names, one per line item, keeping `_row`."""
-    try:
-        cols = native.source_view(con, path, f"{view}_src")
-    except Exception as exc:
-        return [Problem(path, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
-    if not sniff(list(cols.types)):
-        return [Problem(path, None, None, "not an AWS Cost and Usage Report: no lineItem/UnblendedCost and "
-                                          "lineItem/LineItemType columns")]
-    problems = native.bad_numbers(con, path, f"{view}_src", cols, list(MONEY))
+    cols, problems = native.open_export(con, path, f"{view}_src", sniff, "not an AWS Cost and Usage Report: no "
+                                        "lineItem/UnblendedCost and lineItem/LineItemType columns", list(MONEY))
+    if problems:
+        return problems
     con.execute(f"create or replace temp view {view} as {mapping_sql(cols, f'{view}_src')}")
-    return problems
+    return []

@@ -134,14 +134,9 @@ def bad_tags(con, file: str, view: str) -> list[Problem]:
 
 def load(con, path: str, view: str) -> list[Problem]:
     """Create `view` (FOCUS names, `_row`, `_kind`) over one export file."""
-    try:
-        cols = native.source_view(con, path, f"{view}_src")
-    except Exception as exc:
-        return [Problem(path, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
-    if not sniff(list(cols.types)):
-        return [Problem(path, None, None, "not an Azure cost-details export: no SubscriptionId, ChargeType and "
-                                          "CostInBillingCurrency (or Cost) columns")]
-    problems = native.bad_numbers(con, path, f"{view}_src", cols, list(MONEY))
+    cols, problems = native.open_export(con, path, f"{view}_src", sniff, "not an Azure cost-details export: no "
+                                        "SubscriptionId, ChargeType and CostInBillingCurrency (or Cost) columns",
+                                        list(MONEY))
     if problems:
         return problems
     which = kind(con, path, f"{view}_src", cols)

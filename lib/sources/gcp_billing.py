@@ -117,14 +117,9 @@ def mapping_sql(cols: native.Columns, src: str) -> str:
 
 def load(con, path: str, view: str) -> list[Problem]:
     """Create `view` (FOCUS names and `_row`) over one billing-export file."""
-    try:
-        cols = native.source_view(con, path, f"{view}_src")
-    except Exception as exc:
-        return [Problem(path, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
-    if not sniff(list(cols.types)):
-        return [Problem(path, None, None, "not a Google Cloud billing export: no billing_account_id, cost_type "
-                                          "and invoice.month columns")]
-    problems = native.bad_numbers(con, path, f"{view}_src", cols, ["cost", "cost_at_list"])
+    cols, problems = native.open_export(con, path, f"{view}_src", sniff, "not a Google Cloud billing export: no "
+                                        "billing_account_id, cost_type and invoice.month columns",
+                                        ["cost", "cost_at_list"])
     if problems:
         return problems
     con.execute(f"create or replace temp view {view} as {mapping_sql(cols, f'{view}_src')}")

@@ -88,6 +88,19 @@ def header(con, path: str) -> list[str]:
     return [d[0] for d in con.execute(f"select * from {reader_sql(path)} limit 0").description]
 
 
+def open_export(con, path: str, view: str, sniff, not_this: str, money: list[str]) -> tuple[Columns | None, list[Problem]]:
+    """The opening every native normalizer shares: read the file into `view`, check it is this
+    provider's layout (`sniff`, else `not_this` as the problem) and that its money columns read as numbers.
+    """
+    try:
+        cols = source_view(con, path, view)
+    except Exception as exc:
+        return None, [Problem(path, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
+    if not sniff(list(cols.types)):
+        return None, [Problem(path, None, None, not_this)]
+    return cols, bad_numbers(con, path, view, cols, money)
+
+
 def bad_numbers(con, file: str, view: str, cols: Columns, names: list[str]) -> list[Problem]:
     """Rows where a money or quantity column holds text that is not a number, by row and column."""
     present = [cols.name(n) for n in names if cols.has(n)]

@@ -1,7 +1,6 @@
 """A real browser against `streamlit run app.py`: login, logout, and lockout after five failures."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,19 +13,12 @@ from playwright.sync_api import expect, sync_playwright
 from lib import access, audit, org, rules
 from lib.store import open_store
 from tests.access_helpers import COOKIE_KEY, PASSWORD, add_people
+from tests.browser import ARGS, CHROMIUM, free_port
 from tests.conftest import ORG, RULES
 
 ROOT = Path(__file__).parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """A real browser logs in as a department head, opens Budgets and looks at the web team's burn chart."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,12 @@ from lib import access, budgets, org, rules
 from lib.store import open_store
 from tests.access_helpers import COOKIE_KEY, PASSWORD, add_people
 from tests.bill import charge
+from tests.browser import CHROMIUM, free_port
 from tests.conftest import ORG, RULES, load_bill
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

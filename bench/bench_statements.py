@@ -64,6 +64,7 @@ def step(name: str, fn, **extra) -> object:
     tracemalloc.stop()
     print(json.dumps({"step": name, "seconds": round(seconds, 3), "python_peak_mb": round(peak / 2**20, 1),
                       "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                      "worker_max_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
                       **extra}), flush=True)
     return result
 

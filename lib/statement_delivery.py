@@ -12,7 +12,7 @@ next run, and what was sent is never sent twice. Every run is audited.
 from functools import partial
 
 from lib import access, alerts, audit, notify, statement_csv, statements
-from lib.statement_export import build_file, file_name
+from lib.statement_export import file_name, period_files
 from lib.store import Store
 
 
@@ -30,18 +30,15 @@ def deliver(store: Store, con, user: access.User, period: str, with_csv: bool = 
     """Send every visible team's statement; ([(team, address, 'sent'|'failed'|'skipped')], problems)."""
     access.require(user, "export")
     problem = statements.check_period(period)
-    teams = [] if problem else statements.teams_with_charges(store, con, user, period)
-    if problem or not teams:
-        return [], [problem or f"no charges for {period}"]
+    formats = ("pdf", "csv") if with_csv else ("pdf",)
+    built, problems = ([], [problem]) if problem else period_files(store, con, user, period, formats, metric)
+    if problems or not built:
+        return [], problems or [f"no charges for {period}"]
     org, smtp, out = statements.organization(store), notify.smtp_settings(), []
-    for team in teams:
-        st, problems = statements.build(store, con, user, team, period, metric)
-        files = [(fmt, *build_file(store, con, user, team, period, fmt, metric)) for fmt in
-                 (("pdf", "csv") if with_csv else ("pdf",))]
-        if problems or any(p for _, _, p in files):
-            return out, problems or [p for _, _, ps in files for p in ps]
+    for st, files in built:
+        team = st.subject
         attachments = [(file_name(team, period, fmt), data, "application/pdf" if fmt == "pdf" else "text/csv")
-                       for fmt, data, _ in files]
+                       for fmt, data in files.items()]
         subject, body = _message(st)
         for username in alerts.recipients(org, "team", team):
             address = alerts.email_of(store, username) or f"{username} (no e-mail address)"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import access, statement_csv, statement_pdf, statements
+from lib import access, statement_csv, statement_export, statement_pdf, statements
 from tests import statement_helpers as h
 
 
@@ -73,3 +73,18 @@ def test_long_statement_pages_with_repeated_table_headers(store, con, tmp_path):
         assert header.split()[:2] in (["Provider", "Service"], ["Account", "/"]), (n, header)
         assert f"Page {n} of {pages}" in text
     assert "$7,290.00" in pdf_text(data, tmp_path)  # 1..120 + 120 * 0.25
+
+
+def test_statements_drawn_in_worker_processes_are_the_same_bytes(company):
+    store, con = company
+    sts, problems = statements.build_all(store, con, access.CLI, "2026-10")
+    assert problems == [] and len(sts) >= 2
+    in_workers = statement_export.render_all(sts, "pdf", per_worker=1)  # one spawned worker per core
+    assert in_workers == [statement_pdf.render(st) for st in sts]
+
+
+def test_build_all_gives_each_team_the_statement_it_gets_alone(company):
+    store, con = company
+    together, _ = statements.build_all(store, con, access.CLI, "2026-10")
+    alone = [statements.build(store, con, access.CLI, st.subject, "2026-10")[0] for st in together]
+    assert together == alone and {st.subject for st in together} == {"web", "search", "platform"}

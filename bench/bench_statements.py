@@ -64,7 +64,6 @@ def step(name: str, fn, **extra) -> object:
     tracemalloc.stop()
     print(json.dumps({"step": name, "seconds": round(seconds, 3), "python_peak_mb": round(peak / 2**20, 1),
                       "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                      "worker_max_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
                       **extra}), flush=True)
     return result
 
@@ -98,8 +97,10 @@ def main() -> int:
         period, user = "2026-10", access.CLI
         step("resource-grain allocation (once per period, for top resources)",
              lambda: close_state.resources_file(store, con, period), charges=args.charges)
-        step("statement pdf (one team)", lambda: statement_export.build_file(store, con, user, "team-7", period,
-                                                                              "pdf"), allocated_rows=rows)
+        for team, when in (("team-7", "first in the process"), ("team-8", "next one")):
+            step(f"statement pdf (one team, {when})",
+                 lambda team=team: statement_export.build_file(store, con, user, team, period, "pdf"),
+                 allocated_rows=rows)
         step("statement csv (one team)", lambda: statement_export.build_file(store, con, user, "team-7", period,
                                                                               "csv"), allocated_rows=rows)
         data, _ = (b"", []) if args.no_zip else step(

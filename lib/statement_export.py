@@ -9,10 +9,13 @@ export is recorded in the audit trail.
 
 import hashlib
 import io
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from lib import access, audit, close_state, statement_csv, statement_pdf, statements
 from lib.store import Store
@@ -68,14 +71,24 @@ def render_all(sts: list[statements.Statement], fmt: str, per_worker: int = PER_
     """Each statement rendered in fmt, in order; PDFs are drawn by one worker process per core.
 
     A PDF takes about a third of a second of pure Python, so a month's 200 statements are
-    spread over the cores; the statements travel to the workers as plain frozen dataclasses.
+    spread over the cores. A worker is a fresh `python -m lib.statement_pdf` reading pickled
+    statements on stdin: not multiprocessing, whose spawned children re-run the parent's
+    __main__, which under Streamlit is the page script.
     """
     workers = min(os.cpu_count() or 1, len(sts) // per_worker)
     if fmt != "pdf" or workers < 2:
         return [FORMATS[fmt](st) for st in sts]
-    # spawn: a fresh interpreter per worker, never a fork of a process running DuckDB's threads.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(FORMATS[fmt], sts, chunksize=max(1, len(sts) // (workers * 4))))
+    shares = [sts[i::workers] for i in range(workers)]
+    root = Path(__file__).resolve().parent.parent
+    procs = [subprocess.Popen([sys.executable, "-m", "lib.statement_pdf"], cwd=root, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in shares]
+    with ThreadPoolExecutor(workers) as pool:
+        outputs = list(pool.map(lambda ps: ps[0].communicate(pickle.dumps(ps[1])), zip(procs, shares)))
+    for proc, (_, err) in zip(procs, outputs):
+        if proc.returncode != 0:
+            raise RuntimeError(f"a statement PDF worker failed: {err.decode(errors='replace').strip()[-500:]}")
+    drawn = [pickle.loads(out) for out, _ in outputs]
+    return [drawn[i % workers][i // workers] for i in range(len(sts))]
 
 
 def period_files(store: Store, con, user: access.User, period: str, formats: tuple[str, ...], metric: str,

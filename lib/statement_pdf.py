@@ -12,6 +12,8 @@ b'%PDF-'
 import functools
 import importlib.util
 import os
+import pickle
+import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -263,3 +265,13 @@ def _chart(doc: _Doc, b: Block, top: float) -> None:
     doc.line(left, base, left + width, base)
     doc.set_text_color(*INK)
     doc.set_xy(doc.l_margin, max(end, top + height + 1))
+
+
+def _serve() -> None:
+    """A worker of lib.statement_export.render_all: pickled statements on stdin, their PDFs pickled on stdout."""
+    sts = pickle.load(sys.stdin.buffer)
+    pickle.dump([render(st) for st in sts], sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    _serve()

@@ -132,11 +132,10 @@ def step_pandas(args):
     from lib import allocation_sql
     from lib.org import parse_org
     from lib.rules import parse_rules
-    from lib.store import parquet_source
     org, _ = parse_org(inp.org_yaml)
     rules, _ = parse_rules(inp.rules_yaml, org)
     started = time.time()
-    allocation_sql.allocate(con, parquet_source(list(inp.files)), period, rules, org, inp.rules_version,
+    allocation_sql.allocate(con, allocation.lake_for(store, inp, rules), period, rules, org, inp.rules_version,
                             str(Path(args.data_dir) / "bench-month.parquet"))
     emit("duckdb_one_month", month_rows, args.rules, started, period=period)
 

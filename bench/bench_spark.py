@@ -33,14 +33,13 @@ def emit(step, started, **extra):
 def allocate_duck(store, con, periods: list[str], out: Path) -> dict:
     """DuckDB-engine results of every period into out/duck-P.parquet; returns each period's parsed inputs."""
     from lib import allocation, allocation_sql, org, rules
-    from lib.store import parquet_source
     done = {}
     for p in periods:
         inp = allocation.inputs(store, p)
         o, _ = org.parse_org(inp.org_yaml)
         r, _ = rules.parse_rules(inp.rules_yaml, o)
         done[p] = (inp, o, r)
-        allocation_sql.allocate(con, parquet_source(list(inp.files)), p, r, o, inp.rules_version,
+        allocation_sql.allocate(con, allocation.lake_for(store, inp, r), p, r, o, inp.rules_version,
                                 str(out / f"duck-{p}.parquet"), inp.basis)
     return done
 

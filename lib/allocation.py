@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass
 
 from lib import allocation_sql as alloc_sql
-from lib import crypto
+from lib import crypto, tag_columns
 from lib.ingest import now_iso
 from lib.org import parse_org
 from lib.rules import parse_rules, version_for_period
-from lib.store import Store, parquet_source, state
+from lib.store import Store, state
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,18 @@ def ensure_period(store: Store, con, period: str) -> str:
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
     tmp = out.with_suffix(".tmp")
-    alloc_sql.allocate(con, parquet_source(list(inp.files)), period, rules, org, inp.rules_version, str(tmp),
+    alloc_sql.allocate(con, lake_for(store, inp, rules), period, rules, org, inp.rules_version, str(tmp),
                        inp.basis)
     tmp.rename(out)
     with state(store, write=True) as db:
         db.execute("insert or replace into allocation_cache values (?, ?, ?, ?, ?)",
                    (period, key, rel, now_iso(), round(time.time() - started, 3)))
     return str(out)
+
+
+def lake_for(store: Store, inp: PeriodInputs, rules) -> str:
+    """SQL reading the period's lake files with the tag columns the rules read (lib.tag_columns)."""
+    return tag_columns.source(store, list(inp.files), alloc_sql.tag_keys(rules))
 
 
 def periods(store: Store) -> list[str]:

@@ -26,6 +26,7 @@ from lib.ingest import now_iso
 from lib.org import parse_org
 from lib.rules import parse_rules
 from lib.store import Store, parquet_source, state
+from lib.tag_columns import alias
 
 MASTER_ENV = "COSTBOOK_SPARK_MASTER"
 DEFAULT_MASTER = "local[2]"
@@ -142,19 +143,25 @@ def tag_sql(key: str) -> str:
     """A tag's value from the JSON `Tags` text, key matched case-insensitively (first match wins).
 
     Written in the DuckDB dialect like every step, transpiled with them; only the functions differ
-    from allocation_sql._tag_extract, because Spark reads JSON with from_json instead of json_keys.
+    from lib.tag_columns.extract, because Spark reads JSON with from_json instead of json_keys.
     """
     lit = key.lower().replace("'", "''")
     found = f"map_filter(from_json(Tags, 'map<string,string>'), (k, v) -> lower(k) = '{lit}')"
-    return f"try_element_at(map_values({found}), 1) as {alloc_sql._tag_col(key)}"
+    return f"try_element_at(map_values({found}), 1) as {alias(key)}"
 
 
-def _lake_view(spark, files: list[str], name: str) -> None:
+def _lake_view(spark, files: list[str], name: str, keys: tuple[str, ...]) -> None:
+    """The period's lake rows as view `name`, with a "tag:<key>" column per key read from the Tags JSON.
+
+    Spark extracts every tag itself (in parallel on the cluster) rather than mix promoted and
+    unpromoted files, which a merged schema would read as nulls.
+    """
     if files:
         df = spark.read.option("mergeSchema", "true").parquet(*[file_uri(f) for f in files])
     else:  # an empty period reads as zero rows with the lake schema
         df = spark.sql(to_spark(parquet_source([])[1:-1]))
-    df.createOrReplaceTempView(name)
+    df.createOrReplaceTempView(name + "_raw")
+    spark.sql(to_spark(f"select *{''.join(', ' + tag_sql(k) for k in keys)} from {name}_raw")).createOrReplaceTempView(name)
 
 
 def allocate(spark, files: list[str], period: str, rules, org, rules_version: int, out_path: str,
@@ -163,13 +170,13 @@ def allocate(spark, files: list[str], period: str, rules, org, rules_version: in
     if crypto.data_key() is not None:
         raise RuntimeError("the Spark engine reads plaintext lake files only; this lake is encrypted at rest")
     x = "s_" + uuid.uuid4().hex[:10]
-    views = [f"{x}_lake"]
+    views = [f"{x}_lake", f"{x}_lake_raw"]
     try:
-        _lake_view(spark, files, f"{x}_lake")
+        _lake_view(spark, files, f"{x}_lake", alloc_sql.tag_keys(rules))
         for name, data in {**alloc_sql.org_tables(org, x), **alloc_sql.rule_tables(rules, x)}.items():
             spark.createDataFrame(data).createOrReplaceTempView(name)
             views.append(name)
-        todo = alloc_sql.steps(f"{x}_lake", period, rules, rules_version, x, basis, dims, tag_sql)
+        todo = alloc_sql.steps(f"{x}_lake", period, rules, rules_version, x, basis, dims)
         for step in todo[:-1]:
             # Materialize each step once: later steps read it several times.
             spark.sql(to_spark(step.sql), args=list(step.params)).localCheckpoint().createOrReplaceTempView(step.name)

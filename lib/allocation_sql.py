@@ -27,6 +27,7 @@ import pyarrow as pa
 from lib import crypto, focus
 from lib.org import UNALLOCATED, Org
 from lib.rules import Condition, Rule
+from lib.tag_columns import alias
 
 DIMS = ("ProviderName", "ServiceName", "ServiceCategory", "SubAccountId", "SubAccountName", "RegionId",
         "ChargeCategory", "ChargeFrequency")
@@ -49,12 +50,8 @@ class Plan:
     params: tuple
 
 
-def _tag_col(key: str) -> str:
-    return '"tag:' + key.replace('"', "") + '"'
-
-
 def _field_sql(field: str) -> str:
-    return _tag_col(field[5:]) if field.startswith("tags.") else focus.SNAKE_TO_COLUMN[field]
+    return alias(field[5:]) if field.startswith("tags.") else focus.SNAKE_TO_COLUMN[field]
 
 
 def _condition_sql(cond: Condition) -> tuple[str, list]:
@@ -84,6 +81,11 @@ def glob_regex(pattern: str) -> str:
     return "(?s)^" + "".join(one(t) for t in re.findall(r"\[!?[^\]]+\]|.", pattern, re.S)) + "$"
 
 
+def tag_keys(rules: tuple[Rule, ...]) -> tuple[str, ...]:
+    """The (lower-cased) tag keys the rules read: the source of an allocation provides them as columns."""
+    return plan(rules).tag_keys
+
+
 def plan(rules: tuple[Rule, ...]) -> Plan:
     fields, tags, whens, params = [], [], [], []
     for i, rule in enumerate(rules):
@@ -102,14 +104,6 @@ def plan(rules: tuple[Rule, ...]) -> Plan:
     case = f"case {' '.join(whens)} end" if whens else "cast(null as integer)"
     keep = [f for f in dict.fromkeys(fields) if f not in DIMS]
     return Plan(tuple(keep), tuple(dict.fromkeys(tags)), case, tuple(params))
-
-
-def _tag_extract(key: str) -> str:
-    """The value of a tag, its key matched case-insensitively (Tags is one JSON object)."""
-    lit = key.replace("'", "''")
-    found = f"list_filter(json_keys(Tags), k -> lower(k) = '{lit}')[1]"
-    return (f"case when json_valid(Tags) and json_type(Tags) = 'OBJECT' then "
-            f"json_extract_string(Tags, '$.\"' || {found} || '\"') end as {_tag_col(key)}")
 
 
 @dataclass(frozen=True)
@@ -167,16 +161,15 @@ def rule_tables(rules: tuple[Rule, ...], x: str) -> dict[str, pa.Table]:
     return {f"{x}_r": arrow_table(cols, rows), f"{x}_s": arrow_table(split_cols, members)}
 
 
-def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, tag_sql, grain: str) -> list[Step]:
+def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, grain: str) -> list[Step]:
     """{x}_k (the period's distinct match keys, each with its rule) and {x}_gk (charges summed per rule and team).
 
     Rules are evaluated once per distinct key, never per charge; the one scan of the charges joins the
     small key table and aggregates straight to the output grain.
     """
-    match_cols = [*dict.fromkeys([*p.key_fields, *_dims_in_rules(rules)]), *(["Tags"] if p.tag_keys else [])]
+    match_cols = [*dict.fromkeys([*p.key_fields, *_dims_in_rules(rules)]), *(alias(k) for k in p.tag_keys)]
     distinct = ", ".join(match_cols) or "1 as _one"
-    tags = "".join(f", {tag_sql(k)}" for k in p.tag_keys)
-    tag_value = " ".join(f"when {i} then {_tag_col(r.to_tag)}" for i, r in enumerate(rules) if r.to_tag)
+    tag_value = " ".join(f"when {i} then {alias(r.to_tag)}" for i, r in enumerate(rules) if r.to_tag)
     tag_value = f"case rule_idx {tag_value} end" if tag_value else "cast(null as varchar)"
     no_rule = NO_RULES if not rules else NO_RULE
     # Rule, team and reason are resolved per distinct key here; the charges only join and sum.
@@ -187,7 +180,7 @@ def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, tag
          f"|| coalesce(m.tag_value, '') end as reason from ("
          f"select *, {tag_value} as tag_value from ("
          f"select *, {p.case_sql} as rule_idx from ("
-         f"select *{tags} from (select distinct {distinct} from {source_sql} where x_BillingPeriod = ?) d) t) u) m "
+         f"select distinct {distinct} from {source_sql} where x_BillingPeriod = ?) t) u) m "
          f"left join {x}_r r on r.idx = m.rule_idx "
          f"left join {x}_names n on r.kind = 'tag' and n.name = lower(trim(m.tag_value))")
     # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
@@ -273,18 +266,19 @@ def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], 
 
 
 def steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_version: int, x: str,
-          basis: str = "effective", dims: tuple[str, ...] = DIMS, tag_sql=None, grain: str = "day") -> list[Step]:
+          basis: str = "effective", dims: tuple[str, ...] = DIMS, grain: str = "day") -> list[Step]:
     """The allocation of one period as SQL steps; each reads earlier ones, the last is the result.
 
-    They also read the small tables of `org_tables(org, x)` and `rule_tables(rules, x)`. `tag_sql(key)`
-    is the one engine-specific piece: the expression reading a tag from the JSON `Tags` text.
+    They also read the small tables of `org_tables(org, x)` and `rule_tables(rules, x)`. Besides the
+    lake columns, `source_sql` has a "tag:<key>" column for each of `tag_keys(rules)`: promoted lake
+    columns or values read from the JSON `Tags` (lib.tag_columns.source), the one engine-specific piece.
     """
     if basis not in COSTS:
         raise ValueError(f"unknown proportional basis {basis!r}")
     p = plan(rules)
     group_cols = ["BillingCurrency", "ChargeDate", *dims, "rule_idx"]  # one split group of gk
     result = Step("result", _result_sql(x, period, rules_version, group_cols, dims))
-    return [*_group_steps(source_sql, period, p, rules, x, dims, tag_sql or _tag_extract, grain),
+    return [*_group_steps(source_sql, period, p, rules, x, dims, grain),
             Step(f"{x}_sh", _shares_sql(x, basis)), result]
 
 

@@ -24,6 +24,7 @@ VERB_MODULES = {
     "journal": "lib.cli_statements", "reconcile": "lib.cli_statements", "close": "lib.cli_statements",
     "reopen": "lib.cli_statements", "budgets": "lib.cli_budgets", "alerts": "lib.cli_budgets", "demo": "lib.cli_demo",
     "import": "lib.cli_sources", "refresh": "lib.cli_sources", "sources": "lib.cli_sources", "rates": "lib.cli_sources",
+    "tags": "lib.cli_sources",
     "spark": "lib.cli_scale",
 }
 

@@ -4,11 +4,13 @@
     python -m lib refresh [--source NAME] [--month YYYY-MM]
     python -m lib sources            # configured sources with their last refresh (CSV)
     python -m lib rates load FILE.csv
+    python -m lib tags               # tag keys the rules use, and lake partitions not carrying them (CSV)
+    python -m lib tags promote       # rewrite those partitions with the promoted tag columns
 """
 
 import sys
 
-from lib import access, currency, refresh
+from lib import access, currency, refresh, tag_columns
 from lib.cli import fail, write_csv
 from lib.cli_core import month_arg
 from lib.sources import FORMATS, imports, runs
@@ -75,6 +77,24 @@ def rates_load(store, args) -> int:
     return 0
 
 
+def tags_cmd(store, args) -> int:
+    print(f"tag keys the rules use: {', '.join(tag_columns.wanted(store)) or '(none)'}", file=sys.stderr)
+    write_csv(["source", "billing_account", "period", "missing_keys"], imports.unpromoted(store))
+    return 0
+
+
+def tags_promote(store, args) -> int:
+    results = imports.promote_tags(store, access.CLI)
+    for r in results:
+        if not r.ok:
+            _problems(r.problems)
+            fail("promoting tag columns failed; the previous lake files are still served")
+        print(f"rewrote {r.rows} rows for {', '.join(r.periods)} (run {r.run_id})", file=sys.stderr)
+    if not results:
+        print("every lake partition already carries the tag keys the rules use", file=sys.stderr)
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("import", help="normalize and ingest billing files")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -91,3 +111,8 @@ def register(sub) -> None:
     r = rs.add_parser("load", help="load rates from CSV: date,from,to,rate or month,from,to,rate")
     r.add_argument("file")
     r.set_defaults(run=rates_load)
+    p = sub.add_parser("tags", help="tag keys the rules use, promoted to lake columns (status as CSV)")
+    p.set_defaults(run=tags_cmd)
+    ts = p.add_subparsers(dest="tags_verb")
+    ts.add_parser("promote", help="rewrite lake partitions that lack a promoted tag column").set_defaults(
+        run=tags_promote)

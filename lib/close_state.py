@@ -118,7 +118,7 @@ def allocated_file(store: Store, con, inp: allocation.PeriodInputs, kind: str,
             raise ValueError("; ".join(errors + rule_errors))
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
-        allocation_sql.allocate(con, parquet_source(list(inp.files)), inp.period, rules, org, inp.rules_version,
+        allocation_sql.allocate(con, allocation.lake_for(store, inp, rules), inp.period, rules, org, inp.rules_version,
                                 str(tmp), inp.basis, dims, grain)
         tmp.rename(out)
     return parquet_source([str(out)])

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from lib import access, allocation, allocation_sql, crypto, focus
-from lib.allocation_sql import _tag_col, _tag_extract, plan
+from lib import access, allocation, allocation_sql, crypto, focus, tag_columns
+from lib.allocation_sql import plan, tag_keys
 from lib.org import parse_org
 from lib.rules import Rule, parse_rules
-from lib.store import parquet_source
+from lib.tag_columns import alias
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def _destinations(rules: tuple[Rule, ...], idx: str) -> str:
         if r.to:
             whens.append(f"when {i} then 'team:{r.to}'")
         elif r.to_tag:
-            whens.append(f"when {i} then 'tag:' || coalesce(lower(trim({_tag_col(r.to_tag)})), '')")
+            whens.append(f"when {i} then 'tag:' || coalesce(lower(trim({alias(r.to_tag)})), '')")
         else:
             shares = r.split if isinstance(r.split, str) else ",".join(f"{t}={p}" for t, p in r.split)
             whens.append(f"when {i} then {_quote(f'split:{shares}:' + ','.join(r.among))}")
@@ -49,6 +49,8 @@ def _quote(text: str) -> str:
 def charges_moved(con, source_sql: str, period: str, before, after) -> int:
     """Charges whose destination differs between two rule sets (matched on distinct keys only).
 
+    `source_sql` has the "tag:<key>" columns both rule sets read (lib.tag_columns.source).
+
     Each rule set's CASE runs once per distinct key into a temp table; mapping the matched index to
     a destination is then a cheap CASE over a plain column.
     """
@@ -56,13 +58,12 @@ def charges_moved(con, source_sql: str, period: str, before, after) -> int:
     mentioned = {c.field for r in (*before, *after) for c in r.match if not c.field.startswith("tags.")}
     cols = sorted({focus.SNAKE_TO_COLUMN[f] for f in mentioned})
     tags = sorted(set(pb.tag_keys) | set(pa.tag_keys))
-    keys = ", ".join(cols + (["Tags"] if tags else [])) or "1 as _one"
-    extracts = "".join(f", {_tag_extract(k)}" for k in tags)
+    keys = ", ".join(cols + [alias(k) for k in tags]) or "1 as _one"
     table = "_impact_" + uuid.uuid4().hex[:10]
     con.execute(
         f"create temp table {table} as select *, {pb.case_sql} as b_idx, {pa.case_sql} as a_idx from ("
-        f"select *{extracts} from (select {keys}, count(*) as n from {source_sql} "
-        f"where x_BillingPeriod = ? group by all))", [*pb.params, *pa.params, period])
+        f"select {keys}, count(*) as n from {source_sql} where x_BillingPeriod = ? group by all)",
+        [*pb.params, *pa.params, period])
     try:
         row = con.execute(f"select coalesce(sum(n), 0) from {table} "
                           f"where {_destinations(before, 'b_idx')} <> {_destinations(after, 'a_idx')}").fetchone()
@@ -99,7 +100,7 @@ def _impact(store, con, inp: allocation.PeriodInputs, period: str, draft_yaml: s
     if errors:
         return Impact(period, errors=errors)
     saved, _ = parse_rules(inp.rules_yaml, org, "saved")
-    source = parquet_source(list(inp.files))
+    source = tag_columns.source(store, list(inp.files), tuple(sorted({*tag_keys(saved), *tag_keys(draft)})))
     before_path = allocation.ensure_period(store, con, period)
     with tempfile.TemporaryDirectory() as tmp:
         after_path = str(Path(tmp) / "draft.parquet")

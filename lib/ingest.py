@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from lib import crypto, focus
+from lib import crypto, focus, tag_columns
 from lib.store import Store, state
 
 MAX_PROBLEMS = 200
@@ -219,9 +219,11 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
         _finish_run(store, run_id, "failed", problems=problems[:MAX_PROBLEMS], started=started)
         return IngestResult(run_id, problems=tuple(problems[:MAX_PROBLEMS]))
     staging = store.lake / "staging" / f"run-{run_id}-{uuid.uuid4().hex[:8]}"
+    keys = tag_columns.wanted(store)
     try:
-        _write_staging(con, plan, staging)
-        result = _swap(store, con, staging, [part for _, parts in plan for part in parts], run_id, source, started)
+        _write_staging(con, plan, staging, keys)
+        result = _swap(store, con, staging, [part for _, parts in plan for part in parts], run_id, source, started,
+                       keys)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
@@ -231,8 +233,8 @@ def _acct_key(account: str) -> str:
     return hashlib.md5(account.encode()).hexdigest()[:16]
 
 
-def _write_staging(con, plan: list[tuple[str, list[Part]]], staging) -> None:
-    """Write each input's rows under staging/_period=P/_acct=A/.
+def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple[str, ...]) -> None:
+    """Write each input's rows, with the promoted tag columns of `keys`, under staging/_period=P/_acct=A/.
 
     Provider exports come one file per billing account and period: such a file is copied as
     is, which is about twice as fast as DuckDB's partitioned writer. A file spanning several
@@ -244,21 +246,29 @@ def _write_staging(con, plan: list[tuple[str, list[Part]]], staging) -> None:
     options = f"format parquet, compression snappy{crypto.parquet_write_options(con)}"
     try:
         for i, (typed, parts) in enumerate(plan):
+            lookup, promoted = tag_columns.promoted_sql(typed, keys)
+            rows = f"{typed} c"
+            if lookup:  # each distinct Tags text is read once, then joined back to its charges
+                con.execute(f"create or replace temp table _tags_{i} as {lookup}")
+                rows += f" left join _tags_{i} m on m.Tags = c.Tags"
             if len(parts) == 1:
                 folder = staging / f"_period={parts[0].period}" / f"_acct={_acct_key(parts[0].account)}"
                 folder.mkdir(parents=True, exist_ok=True)
-                con.execute(f"copy (select * exclude (_row) from {typed}) to '{folder}/in-{i}.parquet' ({options})")
+                con.execute(f"copy (select c.* exclude (_row){promoted} from {rows}) to '{folder}/in-{i}.parquet' "
+                            f"({options})")
             elif parts:
                 con.execute(
-                    f"copy (select * exclude (_row), x_BillingPeriod as _period, "
-                    f"left(md5(BillingAccountId), 16) as _acct from {typed}) to '{staging}' "
+                    f"copy (select c.* exclude (_row){promoted}, c.x_BillingPeriod as _period, "
+                    f"left(md5(c.BillingAccountId), 16) as _acct from {rows}) to '{staging}' "
                     f"({options}, partition_by (_period, _acct), filename_pattern 'in-{i}-{{i}}', overwrite_or_ignore)")
+            con.execute(f"drop table if exists _tags_{i}")
     finally:
         con.execute("reset preserve_insertion_order")
         con.execute("reset partitioned_write_flush_threshold")
 
 
-def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: str, started: float) -> IngestResult:
+def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: str, started: float,
+          keys: tuple[str, ...]) -> IngestResult:
     accounts = {_acct_key(p.account): p.account for p in parts}
     written = f"read_parquet('{staging}/*/*/*.parquet', filename = true, {crypto.parquet_read_options()})"
     files = con.execute(f"select filename, count(*) from {written} group by all order by all").fetchall()
@@ -280,8 +290,9 @@ def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: st
             db.execute("update lake_files set active = 0 where source = ? and billing_account_id = ? and period = ?",
                        (source, account, period))
         db.executemany(
-            "insert into lake_files (run_id, source, billing_account_id, period, path, rows) values (?, ?, ?, ?, ?, ?)",
-            [(run_id, source, a, p, rel, r) for a, p, rel, r in moved],
+            "insert into lake_files (run_id, source, billing_account_id, period, path, rows, promoted_tags) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, source, a, p, rel, r, ",".join(keys)) for a, p, rel, r in moved],
         )
         periods = tuple(sorted({p for _, p, _, _ in moved}))
         nrows = sum(r for *_, r in moved)

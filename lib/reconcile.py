@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from lib import access, allocation, close_state, money
 from lib.org import UNALLOCATED
-from lib.store import Store, parquet_source, state
+from lib.store import Store, lake_source, state
 
 HALF_CENT = Decimal("0.005")
 
@@ -91,7 +91,7 @@ def reconcile(store: Store, con, user: access.User, period: str, metric: str = "
     access.require(user, "close_month")
     col = {"effective": "EffectiveCost", "billed": "BilledCost", "list": "ListCost"}[close_state.focus_metric(metric)]
     closed = close_state.current_close(store, period) is not None
-    source = parquet_source(list(allocation.inputs(store, period).files)) if closed else "charges"
+    source = lake_source(store, list(allocation.inputs(store, period).files)) if closed else "charges"
     accounts = con.execute(ACCOUNTS_SQL.format(col=col, source=source), [period]).fetchall()
     alloc = {(p, c): (money.to_decimal(a), money.to_decimal(u)) for p, c, a, u in con.execute(
         ALLOCATED_SQL.format(metric=metric), [UNALLOCATED, UNALLOCATED, period]).fetchall()}

@@ -171,6 +171,32 @@ def parquet_source(files: list[str]) -> str:
     return f"read_parquet([{quoted}], {crypto.parquet_read_options()})"
 
 
+def lake_groups(store: Store, files: list[str]) -> dict[tuple[str, ...], list[str]]:
+    """Lake files grouped by the tag keys promoted in them (lib.tag_columns), from the manifest.
+
+    Files of a group have the same columns; an encrypted lake cannot read files of different
+    columns in one read_parquet, so readers read each group and union them.
+    """
+    with state(store) as db:
+        rows = db.execute("select path, promoted_tags from lake_files").fetchall()
+    known = {str(store.lake / path): tuple(k for k in keys.split(",") if k) for path, keys in rows}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for f in files:
+        groups.setdefault(known.get(f, ()), []).append(f)
+    return groups
+
+
+def lake_source(store: Store, files: list[str]) -> str:
+    """SQL (a FROM item) reading lake files with exactly the lake columns, whatever tags they promote."""
+    groups = lake_groups(store, files)
+    if len(groups) <= 1:
+        return parquet_source(files) if not any(groups) else f"(select {_LAKE} from {parquet_source(files)})"
+    return "(" + " union all ".join(f"select {_LAKE} from {parquet_source(g)}" for g in groups.values()) + ")"
+
+
+_LAKE = ", ".join(name for name, _, _ in focus.COLUMNS)
+
+
 def engine(store: Store, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection whose view `charges` reads the active lake files.
 
@@ -182,7 +208,7 @@ def engine(store: Store, con: duckdb.DuckDBPyConnection | None = None) -> duckdb
         con.execute("create table if not exists _costbook_meta (key varchar primary key, value varchar)")
         current = con.execute("select value from _costbook_meta where key = 'data_version'").fetchone()
         if current is None or current[0] != str(version):
-            con.execute(f"create or replace view charges as select * from {parquet_source(active_files(store))}")
+            con.execute(f"create or replace view charges as select * from {lake_source(store, active_files(store))}")
             con.execute("insert or replace into _costbook_meta values ('data_version', ?)", [str(version)])
     return con
 

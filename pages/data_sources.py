@@ -50,5 +50,21 @@ with right:
             st.error(f"{len(result.problems)} problem(s); nothing was imported")
             st.dataframe(pd.DataFrame([vars(p) for p in result.problems]), hide_index=True, width="stretch")
 
+stale = imports.unpromoted(ctx.store)
+if stale:
+    st.subheader("Promoted tag columns")
+    st.info(f"{len(stale)} lake partition(s) do not yet carry, as columns, every tag key the rules use "
+            f"({', '.join(sorted({k for *_, keys in stale for k in keys.split(',')}))}). Allocation reads those "
+            "tags from the JSON instead: same result, slower. Rewriting them keeps every charge and total.")
+    if st.button("Rewrite them with the tag columns"):
+        with st.spinner("Rewriting lake partitions…"):
+            done = imports.promote_tags(ctx.store, ctx.user)
+        for r in done:
+            if r.ok:
+                st.success(f"Rewrote {r.rows} rows for {', '.join(r.periods)}")
+            else:
+                st.error("Rewriting failed; the previous files are still served")
+                st.dataframe(pd.DataFrame([vars(p) for p in r.problems]), hide_index=True, width="stretch")
+
 st.subheader("Run history")
 st.dataframe(pd.DataFrame(runs.history_table(ctx.store)), hide_index=True, width="stretch")

@@ -94,8 +94,7 @@ def test_same_data_and_rules_give_identical_results(configured, tmp_path):
     org_, _ = org.parse_org(inp.org_yaml)
     rules_, _ = rules.parse_rules(inp.rules_yaml, org_)
     from lib import allocation_sql
-    from lib.store import parquet_source
-    allocation_sql.allocate(con, parquet_source(list(inp.files)), "2026-10", rules_, org_, inp.rules_version,
+    allocation_sql.allocate(con, allocation.lake_for(configured, inp, rules_), "2026-10", rules_, org_, inp.rules_version,
                             str(other))
     assert con.execute("select * from read_parquet(?) order by all", [str(other)]).fetchall() == first
 

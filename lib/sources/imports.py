@@ -11,10 +11,10 @@ upload and a command-line import check, load and record the same way.
 import tempfile
 from pathlib import Path
 
-from lib import access, audit
-from lib.ingest import IngestResult
+from lib import access, audit, crypto, focus, tag_columns
+from lib.ingest import IngestResult, ingest
 from lib.sources import import_files
-from lib.store import ImportGuard, Store, new_duck
+from lib.store import ImportGuard, Store, new_duck, state
 
 
 def import_paths(store: Store, user, paths: list[str], fmt: str = "auto") -> IngestResult:
@@ -37,3 +37,56 @@ def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str 
             path.write_bytes(content)
             paths.append(str(path))
         return import_paths(store, user, paths, fmt)
+
+
+def unpromoted(store: Store) -> list[tuple[str, str, str, str]]:
+    """Active lake partitions missing a tag key the rules use: [(source, billing account, period, missing keys)]."""
+    keys = tag_columns.wanted(store)
+    with state(store) as db:
+        rows = db.execute("select source, billing_account_id, period, group_concat(promoted_tags, ';') "
+                          "from lake_files where active = 1 group by 1, 2, 3 order by 1, 2, 3").fetchall()
+    out = []
+    for source, account, period, carried in rows:
+        have = [set(c.split(",")) for c in carried.split(";")]
+        missing = [k for k in keys if not all(k in h for h in have)]
+        if missing:
+            out.append((source, account, period, ",".join(missing)))
+    return out
+
+
+def promote_tags(store: Store, user) -> list[IngestResult]:
+    """Rewrite the lake partitions that lack a tag key the rules use, one import run per source.
+
+    The partitions' own lake files go through the import path again (checks, atomic swap of
+    exactly those partitions), so the charges and their totals stay the same; the new files carry
+    every promoted column. Killing it leaves the old files served, like any import.
+    """
+    access.require(user, "manage_sources")
+    results = []
+    with ImportGuard(store):
+        stale = unpromoted(store)
+        con = new_duck()
+        for source in sorted({s for s, *_ in stale}):
+            parts = {(a, p) for s, a, p, _ in stale if s == source}
+            with state(store) as db:
+                files = [path for a, p, path in db.execute(
+                    "select billing_account_id, period, path from lake_files where active = 1 and source = ? "
+                    "order by path", (source,)).fetchall() if (a, p) in parts]
+            inputs = []
+            for i, path in enumerate(files):
+                view = f"_promote_{i}"
+                con.execute(f"create or replace temp view {view} as select file_row_number + 1 as _row, "
+                            f"{LAKE_COLUMNS} from read_parquet('{store.lake / path}', file_row_number = true, "
+                            f"{crypto.parquet_read_options()})")
+                inputs.append((path, view))
+            result = ingest(store, con, inputs, source=source, label=f"promote tags ({len(parts)} partitions)",
+                            actor=user.username)
+            audit.record(store, user, "import.promote_tags", source,
+                         {"ok": result.ok, "rows": result.rows, "run_id": result.run_id, "partitions": len(parts),
+                          "keys": list(tag_columns.wanted(store))})
+            results.append(result)
+    return results
+
+
+# What a lake file holds besides what ingest derives again (x_Source, x_BillingPeriod) and the promoted tags.
+LAKE_COLUMNS = ", ".join(name for name, _, _ in focus.COLUMNS if name not in ("x_Source", "x_BillingPeriod"))

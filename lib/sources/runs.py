@@ -10,7 +10,7 @@ currency, duration, outcome, problems), written by lib.ingest and lib.refresh.
 import json
 from dataclasses import dataclass
 
-from lib.store import Store, new_duck, parquet_source, state
+from lib.store import Store, lake_source, new_duck, state
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def period_totals(store: Store, run_id: int | None) -> list[tuple]:
         return []
     con = new_duck()
     return con.execute(f"select x_BillingPeriod, BillingCurrency, sum(BilledCost), sum(EffectiveCost) "
-                       f"from {parquet_source(files)} group by 1, 2 order by 1, 2").fetchall()
+                       f"from {lake_source(store, files)} group by 1, 2 order by 1, 2").fetchall()
 
 
 def source_table(store: Store, configured: list) -> list[dict]:

@@ -246,11 +246,8 @@ def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple
     options = f"format parquet, compression snappy{crypto.parquet_write_options(con)}"
     try:
         for i, (typed, parts) in enumerate(plan):
-            lookup, promoted = tag_columns.promoted_sql(typed, keys)
-            rows = f"{typed} c"
-            if lookup:  # each distinct Tags text is read once, then joined back to its charges
-                con.execute(f"create or replace temp table _tags_{i} as {lookup}")
-                rows += f" left join _tags_{i} m on m.Tags = c.Tags"
+            # Per charge, not through a table of distinct Tags: a join costs more when tags are nearly unique.
+            promoted, rows = tag_columns.promoted_sql(keys), f"{typed} c"
             if len(parts) == 1:
                 folder = staging / f"_period={parts[0].period}" / f"_acct={_acct_key(parts[0].account)}"
                 folder.mkdir(parents=True, exist_ok=True)
@@ -261,7 +258,6 @@ def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple
                     f"copy (select c.* exclude (_row){promoted}, c.x_BillingPeriod as _period, "
                     f"left(md5(c.BillingAccountId), 16) as _acct from {rows}) to '{staging}' "
                     f"({options}, partition_by (_period, _acct), filename_pattern 'in-{i}-{{i}}', overwrite_or_ignore)")
-            con.execute(f"drop table if exists _tags_{i}")
     finally:
         con.execute("reset preserve_insertion_order")
         con.execute("reset partitioned_write_flush_threshold")

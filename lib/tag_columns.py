@@ -2,8 +2,8 @@
 
 Tags arrive as one JSON object per charge. Reading a tag from it means parsing the JSON and
 matching its key case-insensitively, which is slow to do for every charge. So an import also
-writes, for each tag key the current rules use, a column x_Tag_<key> holding the tag's value
-(worked out once per distinct Tags text of the file, not per charge), and the lake manifest
+writes, for each tag key the current rules use, a column x_Tag_<key> holding the tag's value,
+and the lake manifest
 records the keys each file carries. Allocation reads those columns; for a file written before
 a rule started using a key it reads the key from the JSON instead (same result, slower), until
 `python -m lib tags promote` rewrites such files.
@@ -33,11 +33,19 @@ def alias(key: str) -> str:
 
 
 def extract(key: str) -> str:
-    """The value of a tag from the JSON `Tags` text, its key matched case-insensitively, as "tag:<key>"."""
+    """The value of a tag from the JSON `Tags` text as "tag:<key>": the key as written (lower case)
+    if present, else the first key equal to it ignoring case.
+
+    The exact key is a cheap JSON path lookup; listing the keys to compare them without case runs
+    only when the text holds the key in another case.
+    """
     lit = key.lower().replace("'", "''")
+    plain = lit.replace('"', "")
     found = f"list_filter(json_keys(Tags), k -> lower(k) = '{lit}')[1]"
-    return (f"case when json_valid(Tags) and json_type(Tags) = 'OBJECT' then "
-            f"json_extract_string(Tags, '$.\"' || {found} || '\"') end as {alias(key)}")
+    any_case = f"json_extract_string(Tags, '$.\"' || {found} || '\"')"
+    return (f"case when json_valid(Tags) and json_type(Tags) = 'OBJECT' then coalesce("
+            f"json_extract_string(Tags, '$.\"{plain}\"'), "
+            f"case when contains(lower(Tags), '\"{plain}\"') then {any_case} end) end as {alias(key)}")
 
 
 def wanted(store: Store) -> tuple[str, ...]:
@@ -81,10 +89,6 @@ def source(store: Store, files: list[str], keys: tuple[str, ...] = ()) -> str:
     return "(" + " union all ".join(parts) + ")"
 
 
-def promoted_sql(view: str, keys: tuple[str, ...]) -> tuple[str, str]:
-    """(a lookup table's SQL, the extra select list) that add x_Tag_<key> columns to rows of `view` aliased c."""
-    if not keys:
-        return "", ""
-    lookup = (f"select Tags, {', '.join(extract(k) for k in keys)} "
-              f"from (select distinct Tags from {view} where Tags is not null) d")
-    return lookup, "".join(f", m.{alias(k)} as {column(k)}" for k in keys)
+def promoted_sql(keys: tuple[str, ...]) -> str:
+    """The select list adding an x_Tag_<key> column per key to rows that have `Tags` (for ingest)."""
+    return "".join(f", {extract(k).rsplit(' as ', 1)[0]} as {column(k)}" for k in keys)

@@ -128,3 +128,16 @@ def test_data_sources_page_offers_the_rewrite(configured, tmp_path, monkeypatch)
     next(b for b in at.button if b.label == "Rewrite them with the tag columns").click().run()
     assert not at.exception and [s.value for s in at.success] == ["Rewrote 4 rows for 2026-10"]
     assert imports.unpromoted(configured) == []
+
+
+@pytest.mark.parametrize("tags, value", [
+    ('{"team": "web"}', "web"),
+    ('{"Team": "api"}', "api"),  # any case when the rules' (lower-case) key is absent
+    ('{"TEAM": "x", "team": "y"}', "y"),  # the key as written wins over another case
+    ('{"teams": "no", "a": {"team": "nested"}}', None),  # neither a longer key nor a nested one
+    ('[{"team": "web"}]', None), ("not json", None), (None, None),
+])
+def test_a_tag_is_read_from_the_json(tags, value):
+    from lib.tag_columns import extract
+
+    assert new_duck().execute(f"select {extract('team')} from (select ?::varchar as Tags)", [tags]).fetchone() == (value,)

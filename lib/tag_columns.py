@@ -3,8 +3,7 @@
 Tags arrive as one JSON object per charge. Reading a tag from it means parsing the JSON and
 matching its key case-insensitively, which is slow to do for every charge. So an import also
 writes, for each tag key the current rules use, a column x_Tag_<key> holding the tag's value,
-and the lake manifest
-records the keys each file carries. Allocation reads those columns; for a file written before
+and the lake manifest records the keys each file carries. Allocation reads those columns; for a file written before
 a rule started using a key it reads the key from the JSON instead (same result, slower), until
 `python -m lib tags promote` rewrites such files.
 

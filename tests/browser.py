@@ -96,3 +96,20 @@ def settle(page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
         "!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=90_000)
+
+
+def open_page(page, link: str, shows: str, attempts: int = 3) -> None:
+    """Click a navigation link until the page shows the text `shows`.
+
+    A click that lands while Streamlit is still rerunning the current page can be dropped on a
+    busy machine (the page stays where it was), so click again.
+    """
+    for attempt in range(attempts):
+        settle(page)
+        page.get_by_role("link", name=link, exact=True).click(timeout=60_000)
+        try:
+            page.get_by_text(shows).first.wait_for(state="visible", timeout=30_000)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise

@@ -13,7 +13,7 @@ from lib import access, budgets, org, rules
 from lib.store import open_store
 from tests.access_helpers import COOKIE_KEY, PASSWORD, add_people
 from tests.bill import charge
-from tests.browser import CHROMIUM, free_port
+from tests.browser import CHROMIUM, free_port, open_page
 from tests.conftest import ORG, RULES, load_bill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,8 +80,7 @@ def test_department_head_opens_a_teams_burn_chart(app, tmp_path):
         page.goto(app)
         log_in(page, "dana")
         expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=120000)  # the landing page has run
-        page.get_by_role("link", name="Budgets", exact=True).click(timeout=60000)
-        expect(page.get_by_text("Burn chart for")).to_be_visible(timeout=60000)
+        open_page(page, "Budgets", "Burn chart for")
         page.get_by_role("combobox", name="Burn chart for").click()
         page.get_by_role("option", name="web · 2026-10 · USD").click()
         chart = page.get_by_test_id("stPlotlyChart")

@@ -8,7 +8,7 @@ import pytest
 from lib.store import new_duck, open_store
 from tests import statement_helpers as h
 from tests.access_helpers import COOKIE_KEY, PASSWORD, add_people
-from tests.browser import browser, login, served, settle
+from tests.browser import browser, login, open_page, served, settle
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +30,8 @@ def test_finance_downloads_a_pdf_statement(app, tmp_path):
     with browser(height=1400) as page:
         login(page, url, "fin", PASSWORD)
         expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=120000)  # the overview is drawn
-        page.get_by_role("link", name="Statements", exact=True).click()
+        open_page(page, "Statements", "Per team")
         settle(page)
-        expect(page.get_by_text("Per team")).to_be_visible(timeout=30000)
         buttons = page.get_by_role("button", name="PDF")
         expect(buttons).to_have_count(3)
         page.screenshot(path=str(tmp_path / "statements.png"))

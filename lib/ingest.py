@@ -244,19 +244,19 @@ def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple
     con.execute("set preserve_insertion_order = false")
     con.execute("set partitioned_write_flush_threshold = 100000")
     options = f"format parquet, compression snappy{crypto.parquet_write_options(con)}"
+    # Per charge, not through a table of distinct Tags: a join costs more when tags are nearly unique.
+    promoted = tag_columns.promoted_sql(keys)
     try:
         for i, (typed, parts) in enumerate(plan):
-            # Per charge, not through a table of distinct Tags: a join costs more when tags are nearly unique.
-            promoted, rows = tag_columns.promoted_sql(keys), f"{typed} c"
             if len(parts) == 1:
                 folder = staging / f"_period={parts[0].period}" / f"_acct={_acct_key(parts[0].account)}"
                 folder.mkdir(parents=True, exist_ok=True)
-                con.execute(f"copy (select c.* exclude (_row){promoted} from {rows}) to '{folder}/in-{i}.parquet' "
+                con.execute(f"copy (select * exclude (_row){promoted} from {typed}) to '{folder}/in-{i}.parquet' "
                             f"({options})")
             elif parts:
                 con.execute(
-                    f"copy (select c.* exclude (_row){promoted}, c.x_BillingPeriod as _period, "
-                    f"left(md5(c.BillingAccountId), 16) as _acct from {rows}) to '{staging}' "
+                    f"copy (select * exclude (_row){promoted}, x_BillingPeriod as _period, "
+                    f"left(md5(BillingAccountId), 16) as _acct from {typed}) to '{staging}' "
                     f"({options}, partition_by (_period, _acct), filename_pattern 'in-{i}-{{i}}', overwrite_or_ignore)")
     finally:
         con.execute("reset preserve_insertion_order")

@@ -189,8 +189,8 @@ def lake_groups(store: Store, files: list[str]) -> dict[tuple[str, ...], list[st
 def lake_source(store: Store, files: list[str]) -> str:
     """SQL (a FROM item) reading lake files with exactly the lake columns, whatever tags they promote."""
     groups = lake_groups(store, files)
-    if len(groups) <= 1:
-        return parquet_source(files) if not any(groups) else f"(select {_LAKE} from {parquet_source(files)})"
+    if not groups:
+        return parquet_source([])
     return "(" + " union all ".join(f"select {_LAKE} from {parquet_source(g)}" for g in groups.values()) + ")"
 
 

@@ -1,20 +1,25 @@
 # Costbook: two commands for a new user.
 #   make run    set up and open the app on the demo company
 #   make test   set up and run the whole test suite (installs Debian chromium for browser tests)
+# For the edit loop: make test-fast (no browser, no Spark).
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test setup setup-dev system-deps lint bench clean-data
+.PHONY: run test test-fast setup setup-dev system-deps lint bench clean-data
 
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: setup-dev system-deps
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest --doctest-modules lib tests
+
+test-fast: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest --doctest-modules lib tests -m "not browser and not spark"
 
 setup: $(VENV)/.installed
 

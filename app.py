@@ -4,22 +4,24 @@ import os
 
 import streamlit as st
 
-from lib import access, auth, crypto, nav, ui
-from lib.store import is_empty
+from lib.core import access
+from lib.store import crypto
+from lib.store.state import is_empty
+from lib.web import auth, context, nav
 
 st.set_page_config(page_title="Costbook", page_icon=":material/account_balance:", layout="wide")
 
 try:
-    store = ui.store()
+    store = context.store()
 except crypto.DataKeyError as exc:  # a missing or wrong data key: say which setting, show no data
     st.error(str(exc))
     st.stop()
 if is_empty(store) and os.environ.get("COSTBOOK_NO_DEMO") != "1":
-    from lib import demo
+    from lib.demo import build
 
     with st.status("Building the demo company on first start…", expanded=True) as status:
         bar = st.progress(0.0)
-        demo.build(store, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+        build.build(store, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
         status.update(label="Demo company ready", state="complete")
     st.rerun()
 
@@ -36,8 +38,8 @@ with st.sidebar:
     auth.logout_button()
 auth.demo_banner(store)
 
-con = ui.cursor()
-filters = ui.sidebar_filters(con, user)
+con = context.cursor()
+filters = context.sidebar_filters(con, user)
 if filters is None:
     st.info("No billing data yet. An admin can import files or connect billing sources under Data sources.")
 st.session_state["filters"] = filters

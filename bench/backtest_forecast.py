@@ -3,7 +3,7 @@
     python bench/backtest_forecast.py --data-dir /tmp/demo       # a store built by `python -m lib demo`
 
 For every team and complete month with at least 8 weeks of history before it, the forecast is
-made as lib.budget_status makes it (daily spend up to the day, lib.forecast.period_forecast) and
+made as lib.budgets.status makes it (daily spend up to the day, lib.reports.forecast.period_forecast) and
 compared with the month's real total. A naive run rate (spend so far / days so far x days in the
 month) is measured beside it. Prints one JSON line per forecast day.
 """
@@ -51,7 +51,7 @@ def errors_for(series: dict, cut_days: int, history: int = 98):
 
 
 def _forecast(y, so_far, horizon, weekday):
-    from lib.forecast import period_forecast
+    from lib.reports.forecast import period_forecast
     return period_forecast(y, so_far, horizon, weekday)
 
 
@@ -59,12 +59,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", required=True)
     args = p.parse_args()
-    from lib import allocation
-    from lib.store import engine, open_store
+    from lib.allocation import cache
+    from lib.store.lake import engine
+    from lib.store.state import open_store
 
     store = open_store(args.data_dir)
     con = engine(store)
-    allocation.allocated_view(store, con)
+    cache.allocated_view(store, con)
     series = defaultdict(dict)
     for team, cur, day, amount in con.execute(DAILY_SQL).fetchall():
         series[(team, cur)][day] = amount

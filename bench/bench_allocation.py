@@ -35,8 +35,8 @@ def make_rules(con, n: int = 500) -> str:
     """n rules over the lake's real keys: assignments, tag rules, fixed, even and proportional splits."""
     import yaml
 
-    from lib.org import current_org
-    from lib.rules import parse_rules
+    from lib.config.rules import parse_rules
+    from lib.config.versions import current_org
     pairs = con.execute("select SubAccountId, ServiceName, count(*) from charges group by 1, 2 "
                         "order by 3 desc").fetchall()
     regions = [r[0] for r in con.execute("select distinct RegionId from charges where RegionId is not null "
@@ -71,42 +71,48 @@ def make_rules(con, n: int = 500) -> str:
 
 
 def step_build(args):
-    from lib import demo
-    from lib.store import open_store
+    from lib.demo import build
+    from lib.store.state import open_store
     started = time.time()
-    demo.build(open_store(args.data_dir), rows=args.rows)
+    build.build(open_store(args.data_dir), rows=args.rows)
     emit("build_demo", args.rows, 0, started)
 
 
 def step_allocate(args):
     global STORE
-    from lib import access, allocation, rules
-    from lib.store import engine, open_store, state
+    from lib.allocation import cache
+    from lib.config import versions
+    from lib.core import access
+    from lib.store.lake import engine
+    from lib.store.state import open_store, state
     STORE = open_store(args.data_dir)
     con = engine(STORE)
     rows = con.execute("select count(*) from charges").fetchone()[0]
     text = make_rules(con, args.rules)
-    version, errors = rules.save_rules(STORE, text, access.CLI, "benchmark: 500 rules")
+    version, errors = versions.save_rules(STORE, text, access.CLI, "benchmark: 500 rules")
     assert not errors, errors[:5]
     with state(STORE, write=True) as db:
         db.execute("delete from allocation_cache")
     started = time.time()
-    allocation.allocated_view(STORE, con)
-    emit("allocate_all_periods", rows, args.rules, started, periods=len(allocation.periods(STORE)))
+    cache.allocated_view(STORE, con)
+    emit("allocate_all_periods", rows, args.rules, started, periods=len(cache.periods(STORE)))
     started = time.time()
-    allocation.allocated_view(STORE, con)
+    cache.allocated_view(STORE, con)
     emit("allocate_cached", rows, args.rules, started)
 
 
 def step_impact(args):
-    from lib import access, allocation, impact, rules
-    from lib.store import engine, open_store
+    from lib.allocation import cache, impact
+    from lib.config import versions
+    from lib.core import access
+    from lib.store.lake import engine
+    from lib.store.state import open_store
     store = open_store(args.data_dir)
     con = engine(store)
-    allocation.allocated_view(store, con)
+    cache.allocated_view(store, con)
     rows = con.execute("select count(*) from charges").fetchone()[0]
-    period = allocation.periods(store)[-2]
-    draft = rules.versions(store)[0].yaml.replace("split: proportional", "split: even", 5)
+    period = cache.periods(store)[-2]
+    draft = versions.versions(store)[0].yaml.replace("split: proportional", "split: even", 5)
     started = time.time()
     result = impact.impact(store, con, access.CLI, period, draft)
     emit("impact_preview_one_month", rows, args.rules, started, period=period, charges_moved=result.charges_moved)
@@ -115,27 +121,30 @@ def step_impact(args):
 def step_pandas(args):
     """The same rules in pandas, for one month; checks the team totals against the engine."""
     from bench.pandas_allocation import allocate_pandas
-    from lib import access, allocation, spend
-    from lib.store import engine, open_store
+    from lib.allocation import cache
+    from lib.core import access
+    from lib.reports import spend
+    from lib.store.lake import engine
+    from lib.store.state import open_store
     store = open_store(args.data_dir)
     con = engine(store)
-    period = allocation.periods(store)[-2]
-    inp = allocation.inputs(store, period)
+    period = cache.periods(store)[-2]
+    inp = cache.inputs(store, period)
     month_rows = con.execute("select count(*) from charges where x_BillingPeriod = ?", [period]).fetchone()[0]
     started = time.time()
     totals = allocate_pandas(con, period, inp.rules_yaml, inp.org_yaml)
     emit("pandas_one_month", month_rows, args.rules, started, period=period)
-    allocation.allocated_view(store, con, [period])
+    cache.allocated_view(store, con, [period])
     duck = {(k, c): a for k, c, a in spend.totals(con, access.CLI, period, "team", "effective")}
     diff = max(abs(Decimal(str(totals.get(k, 0))) - v) for k, v in duck.items())
     print(json.dumps({"step": "pandas_vs_duckdb_max_team_difference", "value": str(diff)}), flush=True)
-    from lib import allocation_sql
-    from lib.org import parse_org
-    from lib.rules import parse_rules
+    from lib.allocation import engine as allocation_engine
+    from lib.config.org import parse_org
+    from lib.config.rules import parse_rules
     org, _ = parse_org(inp.org_yaml)
     rules, _ = parse_rules(inp.rules_yaml, org)
     started = time.time()
-    allocation_sql.allocate(con, allocation.lake_for(store, inp, rules), period, rules, org, inp.rules_version,
+    allocation_engine.allocate(con, cache.lake_for(store, inp, rules), period, rules, org, inp.rules_version,
                             str(Path(args.data_dir) / "bench-month.parquet"))
     emit("duckdb_one_month", month_rows, args.rules, started, period=period)
 

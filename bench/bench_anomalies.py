@@ -19,10 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib import access, allocation, anomalies, demo  # noqa: E402
-from lib.anomaly_baseline import Thresholds, fit_series  # noqa: E402
-from lib.anomaly_series import load_series  # noqa: E402
-from lib.store import engine, new_duck, open_store  # noqa: E402
+from lib.allocation import cache
+from lib.anomalies import detect
+from lib.anomalies.baseline import Thresholds, fit_series
+from lib.anomalies.series import load_series
+from lib.core import access
+from lib.demo import build
+from lib.store.lake import engine, new_duck
+from lib.store.state import open_store
 
 
 def step(name: str, fn, **extra) -> object:
@@ -47,13 +51,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-anomalies-") as tmp:
         data = Path(args.data_dir) if args.data_dir else Path(tmp) / "demo"
         if not args.data_dir:
-            step("build demo", lambda: demo.build(open_store(data), seed=args.seed, rows=args.rows))
+            step("build demo", lambda: build.build(open_store(data), seed=args.seed, rows=args.rows))
         store = open_store(data)
         con = engine(store, new_duck())
         charges = con.execute("select count(*) from charges").fetchone()[0]
-        step("allocate", lambda: allocation.allocated_view(store, con), charges=charges)
+        step("allocate", lambda: cache.allocated_view(store, con), charges=charges)
         con = engine(store, new_duck())
-        found = step("detect", lambda: anomalies.find(store, con, access.CLI), charges=charges)
+        found = step("detect", lambda: detect.find(store, con, access.CLI), charges=charges)
         series = load_series(con, "effective", None)
         step("baseline only", lambda: fit_series(series.values, Thresholds()), series=len(series.keys),
              days=int(series.values.shape[1]), anomalies=len(found))

@@ -4,7 +4,7 @@
     python bench/bench_budgets.py --rows 1000000 --work /tmp/bb  # or build a demo store of that size
 
 Steps (each in its own process, so its time and peak memory are its own):
-  allocate       lib.allocation.allocated_view on the store (computes what is not cached yet)
+  allocate       lib.allocation.cache.allocated_view on the store (computes what is not cached yet)
   budgets_cold   open store + DuckDB, allocated view, budget_status for the latest month (the page's data)
   budgets_warm   the same call again in that process (what the next page view costs)
   alert_log      the Alerts page's data, warm
@@ -35,7 +35,7 @@ def emit(step: str, started: float, **extra) -> None:
 
 def budgets_csv(store, con, count: int = 500) -> str:
     """`count` budgets: every team and department for every month, quarter and fiscal year of the data."""
-    from lib.org import current_org
+    from lib.config.versions import current_org
     org = current_org(store)
     months = [r[0] for r in con.execute("select distinct x_BillingPeriod from charges order by 1").fetchall()]
     years = sorted({m[:4] for m in months})
@@ -49,9 +49,11 @@ def budgets_csv(store, con, count: int = 500) -> str:
 
 
 def step_budgets(data_dir: str) -> None:
-    from lib import access, alerts
-    from lib.budget_status import budget_status
-    from lib.store import engine, open_store
+    from lib.alerts import check
+    from lib.budgets.status import budget_status
+    from lib.core import access
+    from lib.store.lake import engine
+    from lib.store.state import open_store
     started = time.time()
     store = open_store(data_dir)
     con = engine(store)
@@ -62,15 +64,16 @@ def step_budgets(data_dir: str) -> None:
     rows = budget_status(store, con, access.CLI, "effective", month)
     emit("budgets_warm", started, budgets=len(rows))
     started = time.time()
-    log = alerts.alert_log(store, access.CLI)
+    log = check.alert_log(store, access.CLI)
     emit("alert_log", started, rows=len(log))
 
 
 def step_alerts(data_dir: str) -> None:
     from aiosmtpd.controller import Controller
 
-    from lib import alerts
-    from lib.store import engine, open_store
+    from lib.alerts import check
+    from lib.store.lake import engine
+    from lib.store.state import open_store
 
     class Sink:
         async def handle_DATA(self, server, session, envelope):
@@ -82,7 +85,7 @@ def step_alerts(data_dir: str) -> None:
         store = open_store(data_dir)
         for step in ("alerts_first", "alerts_again"):
             started = time.time()
-            result = alerts.check(store, engine(store))
+            result = check.check(store, engine(store))
             emit(step, started, alerts=result.alerts, sent=result.sent, failed=result.failed, skipped=result.skipped)
     finally:
         controller.stop()
@@ -101,32 +104,35 @@ def data_dir_for(args) -> str:
 def _rekey_allocation_cache(data_dir: str) -> None:
     """A copied store's allocation cache is keyed on the original's file paths: point the copy's keys at
     the same (identical) cached results instead of recomputing every period."""
-    from lib import allocation
-    from lib.store import open_store, state
+    from lib.allocation import cache
+    from lib.store.state import open_store, state
     store = open_store(data_dir)
     with state(store, write=True) as db:
         latest = dict(db.execute("select period, path from allocation_cache order by created_at").fetchall())
         for period, path in latest.items():
-            key = allocation.cache_key(allocation.inputs(store, period))
+            key = cache.cache_key(cache.inputs(store, period))
             db.execute("insert or replace into allocation_cache (period, cache_key, path, created_at, seconds) "
                        "values (?, ?, ?, datetime('now'), 0)", (period, key, path))
 
 
 def step_prepare(data_dir: str, rows: int, count: int) -> None:
     """Build the demo store if missing, load the budgets, allocate every period (so later steps find the cache)."""
-    from lib import access, allocation, budgets
-    from lib.store import engine, open_store, state
+    from lib.allocation import cache
+    from lib.budgets import budget
+    from lib.core import access
+    from lib.store.lake import engine
+    from lib.store.state import open_store, state
     if not (Path(data_dir) / "state.db").exists():
-        from lib import demo
+        from lib.demo import build
         started = time.time()
-        demo.build(open_store(data_dir), rows=rows)
+        build.build(open_store(data_dir), rows=rows)
         emit("demo_build", started, charges=rows)
     store = open_store(data_dir)
     con = engine(store)
     started = time.time()
-    allocation.allocated_view(store, con)
+    cache.allocated_view(store, con)
     emit("allocate", started)
-    loaded, problems = budgets.load_budgets_csv(store, budgets_csv(store, con, count), access.CLI)
+    loaded, problems = budget.load_budgets_csv(store, budgets_csv(store, con, count), access.CLI)
     assert not problems, problems[:3]
     with state(store, write=True) as db:
         db.execute("delete from deliveries")  # every run starts with nothing sent

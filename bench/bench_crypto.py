@@ -3,7 +3,7 @@
     python bench/bench_crypto.py                  # 1M charges
     python bench/bench_crypto.py --rows 10000000
 
-For plain and encrypted Parquet (the lake's own write and read options from lib.crypto):
+For plain and encrypted Parquet (the lake's own write and read options from lib.store.crypto):
   write     COPY of generated charge-like rows to Parquet (zstd)
   groupby   sum of a decimal(38,12) cost by service and day, straight on the file
 Each mode runs in its own process so peak memory (ru_maxrss) is its own.
@@ -33,8 +33,8 @@ def run_mode(mode: str, rows: int, folder: str) -> None:
         os.environ["COSTBOOK_DATA_KEY"] = "bench-key-" + "x" * 32
     else:
         os.environ.pop("COSTBOOK_DATA_KEY", None)
-    from lib import crypto
-    from lib.store import new_duck
+    from lib.store import crypto
+    from lib.store.lake import new_duck
 
     con, path = new_duck(), str(Path(folder) / f"{mode}.parquet")
     started = time.perf_counter()

@@ -5,9 +5,9 @@
 
 Each step runs in its own Python process so that its peak memory (ru_maxrss) is its own:
   generate   the demo generator writes FOCUS Parquet files (usage + periodic charges)
-  import     lib.sources.import_files on those files into a fresh store
-  allocate   lib.allocation.allocated_view: every period allocated with the demo rules
-  overview   lib.overview.overview for the latest month (totals vs last month, by provider, by
+  import     lib.sources.files.import_files on those files into a fresh store
+  allocate   lib.allocation.cache.allocated_view: every period allocated with the demo rules
+  overview   lib.reports.overview.overview for the latest month (totals vs last month, by provider, by
              department, daily trend, Unallocated trend, movers), on the cached allocation
   raw_*      the same questions asked of the `charges` view directly, as a floor for comparison
 A line: {"step": ..., "rows": ..., "seconds": ..., "cpu_seconds": ..., "peak_rss_mb": ..., "load_avg": ...}.
@@ -58,17 +58,18 @@ def cpu_now() -> float:
 
 
 def step_generate(work: Path, rows: int, today: date) -> None:
-    from lib import demo, demo_charges
-    from lib.store import new_duck, open_store
+    from lib.demo import build, charges
+    from lib.store.lake import new_duck
+    from lib.store.state import open_store
 
     started, cpu = time.time(), cpu_now()
     store = open_store(work / "data")
-    demo.save_config(store, work / "data" / "demo")
+    build.save_config(store, work / "data" / "demo")
     con = new_duck()
-    demo_charges.load_catalog(con, 7, demo.window(today), today, rows)
+    charges.load_catalog(con, 7, build.window(today), today, rows)
     (work / "files").mkdir(exist_ok=True)
-    usage = demo_charges.write_usage(con, str(work / "files" / "usage"))
-    demo_charges.write_periodic(con, usage, str(work / "files" / "periodic.parquet"))
+    usage = charges.write_usage(con, str(work / "files" / "usage"))
+    charges.write_periodic(con, usage, str(work / "files" / "periodic.parquet"))
     files = sorted((work / "files").rglob("*.parquet"))
     made = con.execute("select count(*) from read_parquet(?, hive_partitioning = false)",
                        [[str(f) for f in files]]).fetchone()[0]
@@ -77,9 +78,10 @@ def step_generate(work: Path, rows: int, today: date) -> None:
 
 
 def step_import(work: Path, rows: int, today: date) -> None:
-    from lib import access
-    from lib.sources import import_files
-    from lib.store import new_duck, open_store
+    from lib.core import access
+    from lib.sources.files import import_files
+    from lib.store.lake import new_duck
+    from lib.store.state import open_store
 
     store = open_store(work / "data")
     con = new_duck()
@@ -92,24 +94,28 @@ def step_import(work: Path, rows: int, today: date) -> None:
 
 
 def step_allocate(work: Path, rows: int, today: date) -> None:
-    from lib import allocation
-    from lib.store import engine, open_store
+    from lib.allocation import cache
+    from lib.store.lake import engine
+    from lib.store.state import open_store
 
     store = open_store(work / "data")
     started, cpu = time.time(), cpu_now()
     con = engine(store)
-    allocation.allocated_view(store, con)
+    cache.allocated_view(store, con)
     emit("allocate", rows, started, cpu)
 
 
 def step_overview(work: Path, rows: int, today: date) -> None:
-    from lib import access, allocation, overview, spend
-    from lib.store import engine, open_store
+    from lib.allocation import cache
+    from lib.core import access
+    from lib.reports import overview, spend
+    from lib.store.lake import engine
+    from lib.store.state import open_store
 
     store = open_store(work / "data")
     con = engine(store)
     started, cpu = time.time(), cpu_now()
-    allocation.allocated_view(store, con)  # cached by the allocate step: this is what a page pays
+    cache.allocated_view(store, con)  # cached by the allocate step: this is what a page pays
     emit("overview_open_cached_allocation", rows, started, cpu)
     month = today.strftime("%Y-%m")
     for currency in spend.currencies(con, access.CLI):
@@ -119,7 +125,8 @@ def step_overview(work: Path, rows: int, today: date) -> None:
 
 
 def step_raw(work: Path, rows: int, today: date) -> None:
-    from lib.store import engine, open_store
+    from lib.store.lake import engine
+    from lib.store.state import open_store
 
     store = open_store(work / "data")
     con = engine(store)

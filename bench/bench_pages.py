@@ -28,14 +28,17 @@ def measure(data_dir: str, page: str, team: bool) -> dict:
     os.environ["COSTBOOK_DATA_DIR"] = data_dir
     from streamlit.testing.v1 import AppTest
 
-    from lib import access, allocation, spend
-    from lib.org import current_org
-    from lib.store import engine, open_store
-    from lib.ui import Filters
+    from lib.allocation import cache
+    from lib.config.versions import current_org
+    from lib.core import access
+    from lib.reports import spend
+    from lib.store.lake import engine
+    from lib.store.state import open_store
+    from lib.web.context import Filters
 
     store = open_store(data_dir)
     con = engine(store)
-    allocation.refresh_view(store, con)
+    cache.refresh_view(store, con)
     months = tuple(spend.periods(con))
     con.close()
     at = AppTest.from_file(str(ROOT / page), default_timeout=600)
@@ -63,7 +66,7 @@ def main() -> None:
     if args.page:
         print(json.dumps(measure(args.data_dir, args.page, args.team)))
         return
-    from lib.nav import PAGES
+    from lib.web.nav import PAGES
 
     for page in PAGES:
         for team in ((False, True) if page.path == "pages/teams.py" else (False,)):

@@ -6,7 +6,7 @@
 Steps, each in its own process so its peak memory (ru_maxrss) is its own:
   generate   DuckDB writes a CUR 2.0-shaped Parquet file (Athena snake_case names, a
              `resource_tags` MAP, Savings Plan covered usage, 40 accounts, 60 services, 1 month)
-  import     lib.sources.import_files(..., "aws-cur"): sniff, normalize (SQL), check, write the lake
+  import     lib.sources.files.import_files(..., "aws-cur"): sniff, normalize (SQL), check, write the lake
 A line: {"step", "rows", "seconds", "cpu_seconds", "peak_rss_mb", "load_avg"}.
 """
 
@@ -60,7 +60,7 @@ def measure(step: str, rows: int, started: float, cpu0: float) -> dict:
 
 
 def step_generate(work: Path, rows: int) -> dict:
-    from lib.store import new_duck
+    from lib.store.lake import new_duck
 
     started, cpu0 = time.time(), time.process_time()
     new_duck().execute(GENERATE.replace("{path}", str(work / "cur.parquet")), [rows])
@@ -68,8 +68,9 @@ def step_generate(work: Path, rows: int) -> dict:
 
 
 def step_import(work: Path, rows: int) -> dict:
-    from lib.sources import import_files
-    from lib.store import new_duck, open_store
+    from lib.sources.files import import_files
+    from lib.store.lake import new_duck
+    from lib.store.state import open_store
 
     started, cpu0 = time.time(), time.process_time()
     result = import_files(open_store(work / "data"), new_duck(), [str(work / "cur.parquet")], "aws-cur")

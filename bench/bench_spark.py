@@ -32,14 +32,16 @@ def emit(step, started, **extra):
 
 def allocate_duck(store, con, periods: list[str], out: Path) -> dict:
     """DuckDB-engine results of every period into out/duck-P.parquet; returns each period's parsed inputs."""
-    from lib import allocation, allocation_sql, org, rules
+    from lib.allocation import cache
+    from lib.allocation import engine as allocation_engine
+    from lib.config import org, rules
     done = {}
     for p in periods:
-        inp = allocation.inputs(store, p)
+        inp = cache.inputs(store, p)
         o, _ = org.parse_org(inp.org_yaml)
         r, _ = rules.parse_rules(inp.rules_yaml, o)
         done[p] = (inp, o, r)
-        allocation_sql.allocate(con, allocation.lake_for(store, inp, r), p, r, o, inp.rules_version,
+        allocation_engine.allocate(con, cache.lake_for(store, inp, r), p, r, o, inp.rules_version,
                                 str(out / f"duck-{p}.parquet"), inp.basis)
     return done
 
@@ -51,16 +53,19 @@ def main() -> int:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--months", type=int, default=0, help="only the newest N billing periods (0: all)")
     args = ap.parse_args()
-    from lib import allocation, allocation_spark, demo
-    from lib.store import engine, new_duck, open_store
+    from lib.allocation import cache
+    from lib.allocation import spark as allocation_spark
+    from lib.demo import build
+    from lib.store.lake import engine, new_duck
+    from lib.store.state import open_store
 
     store = open_store(Path(args.data_dir or tempfile.mkdtemp(prefix="bench-spark-")) / "data")
-    if not allocation.periods(store):
+    if not cache.periods(store):
         started = time.time()
-        demo.build(store, seed=7, rows=args.rows)
+        build.build(store, seed=7, rows=args.rows)
         emit("demo", started, rows=args.rows)
     con = engine(store, new_duck())
-    periods = allocation.periods(store)[-args.months:] if args.months else allocation.periods(store)
+    periods = cache.periods(store)[-args.months:] if args.months else cache.periods(store)
     rows = con.execute("select count(*) from charges where x_BillingPeriod in (select unnest(?))",
                        [periods]).fetchone()[0]
     out = Path(tempfile.mkdtemp(prefix="bench-spark-out-"))

@@ -19,10 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib import access, close_state, journal, org, rules, statement_export  # noqa: E402
-from lib.sources import import_files  # noqa: E402
-from lib.statements import prepare  # noqa: E402
-from lib.store import new_duck, open_store  # noqa: E402
+from lib.allocation import resources
+from lib.config import versions
+from lib.core import access
+from lib.month_end import journal, statement_files
+from lib.month_end.statements import prepare
+from lib.sources.files import import_files
+from lib.store.lake import new_duck
+from lib.store.state import open_store
 
 RULES = """
 rules:
@@ -84,8 +88,8 @@ def main() -> int:
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-statements-") as tmp:
         store = open_store(Path(tmp) / "data")
-        assert org.save_org(store, org_yaml(args.teams), access.CLI)[1] == []
-        assert rules.save_rules(store, RULES, access.CLI)[1] == []
+        assert versions.save_org(store, org_yaml(args.teams), access.CLI)[1] == []
+        assert versions.save_rules(store, RULES, access.CLI)[1] == []
         path = Path(tmp) / "charges.parquet"
         step("generate", lambda: new_duck().execute(CHARGES_SQL.format(teams=args.teams, charges=args.charges,
                                                                          path=path)), charges=args.charges)
@@ -96,15 +100,15 @@ def main() -> int:
         rows = con.execute("select count(*) from allocated").fetchone()[0]
         period, user = "2026-10", access.CLI
         step("resource-grain allocation (once per period, for top resources)",
-             lambda: close_state.resources_file(store, con, period), charges=args.charges)
+             lambda: resources.resources_file(store, con, period), charges=args.charges)
         for team, when in (("team-7", "first in the process"), ("team-8", "next one")):
             step(f"statement pdf (one team, {when})",
-                 lambda team=team: statement_export.build_file(store, con, user, team, period, "pdf"),
+                 lambda team=team: statement_files.build_file(store, con, user, team, period, "pdf"),
                  allocated_rows=rows)
-        step("statement csv (one team)", lambda: statement_export.build_file(store, con, user, "team-7", period,
+        step("statement csv (one team)", lambda: statement_files.build_file(store, con, user, "team-7", period,
                                                                               "csv"), allocated_rows=rows)
         data, _ = (b"", []) if args.no_zip else step(
-            "statements zip (all teams, pdf+csv)", lambda: statement_export.zip_period(store, con, user, period),
+            "statements zip (all teams, pdf+csv)", lambda: statement_files.zip_period(store, con, user, period),
             teams=args.teams)
         lines, _ = step("journal", lambda: journal.journal(store, con, user, period), charges=args.charges)
         print(json.dumps({"zip_bytes": len(data), "journal_lines": len(lines)}), flush=True)

@@ -23,9 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_statements import CHARGES_SQL, RULES, org_yaml  # noqa: E402
 
-from lib import access, allocation, org, rules  # noqa: E402
-from lib.sources import import_files  # noqa: E402
-from lib.store import engine, new_duck, open_store  # noqa: E402
+from lib.allocation import cache
+from lib.config import versions
+from lib.core import access
+from lib.sources.files import import_files
+from lib.store.lake import engine, new_duck
+from lib.store.state import open_store
 
 TEAM_TAG = """'{{"team": "team-' || (i % {teams}) || '"}}'"""
 TEAM_AND_NAME = """'{{"team": "team-' || (i % {teams}) || '", "Name": "res-' || i || '"}}'"""
@@ -39,16 +42,16 @@ def emit(step: str, started: float, **extra) -> None:
 
 def run_case(path: Path, work: Path, teams: int, charges: int, promoted: bool) -> None:
     store = open_store(work)
-    assert org.save_org(store, org_yaml(teams), access.CLI)[1] == []
+    assert versions.save_org(store, org_yaml(teams), access.CLI)[1] == []
     if promoted:
-        assert rules.save_rules(store, RULES, access.CLI)[1] == []
+        assert versions.save_rules(store, RULES, access.CLI)[1] == []
     started = time.time()
     assert import_files(store, new_duck(), [str(path)]).ok
     emit("import", started, promoted=promoted, charges=charges)
     if not promoted:
-        assert rules.save_rules(store, RULES, access.CLI)[1] == []
+        assert versions.save_rules(store, RULES, access.CLI)[1] == []
     started = time.time()
-    allocation.allocated_view(store, engine(store))
+    cache.allocated_view(store, engine(store))
     emit("allocate", started, promoted=promoted, charges=charges)
 
 

@@ -22,10 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib import access, anomalies, demo  # noqa: E402
-from lib.anomaly_alerts import alert_min_impact  # noqa: E402
-from lib.org import current_org  # noqa: E402
-from lib.store import engine, open_store  # noqa: E402
+from lib.alerts.anomaly import alert_min_impact
+from lib.anomalies import detect as anomalies_detect
+from lib.config.versions import current_org
+from lib.core import access
+from lib.demo import build
+from lib.store.lake import engine
+from lib.store.state import open_store
 
 
 def truth(data_dir: Path) -> list[dict]:
@@ -40,7 +43,7 @@ def ensure_demo(data_dir: str | None, seed: int, rows: int, clean: bool, tmp: st
     if data_dir:
         return Path(data_dir)
     path = Path(tmp) / ("clean" if clean else "demo")
-    result = demo.build(open_store(path), seed=seed, rows=rows, clean=clean)
+    result = build.build(open_store(path), seed=seed, rows=rows, clean=clean)
     assert result.ok, result.problems
     return path
 
@@ -49,7 +52,7 @@ def detect(data_dir: Path):
     store = open_store(data_dir)
     con = engine(store)
     started = time.perf_counter()
-    found = anomalies.find(store, con, access.CLI)
+    found = anomalies_detect.find(store, con, access.CLI)
     return store, con, found, time.perf_counter() - started
 
 

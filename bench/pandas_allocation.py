@@ -10,9 +10,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from lib import focus
-from lib.org import parse_org
-from lib.rules import parse_rules
+from lib.config.org import parse_org
+from lib.config.rules import parse_rules
+from lib.core import focus
 
 
 def _tag_values(tags: pd.Series, key: str) -> pd.Series:

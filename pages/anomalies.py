@@ -4,42 +4,44 @@ from datetime import timedelta
 
 import streamlit as st
 
-from lib import access, anomalies, anomaly_chart, anomaly_triage, ui
+from lib.anomalies import detect, triage
+from lib.core import access
+from lib.web import charts_anomaly, context
 
-ctx = ui.context()
+ctx = context.context()
 f = ctx.filters
 st.title("Anomalies")
-st.caption(f"Daily cost per team and per team x service · {ui.METRIC_LABELS[f.metric]} cost · "
+st.caption(f"Daily cost per team and per team x service · {context.METRIC_LABELS[f.metric]} cost · "
            "recurring fees, purchases and tax are not watched")
 
-found = anomalies.find(ctx.store, ctx.con, ctx.user, f.metric)
+found = detect.find(ctx.store, ctx.con, ctx.user, f.metric)
 if not found:
     st.info("No anomalies in the data you can see.")
     st.stop()
 left, right = st.columns([1, 2])
 since = left.date_input("Starting on or after", value=max(a.start for a in found) - timedelta(days=90))
-states = right.multiselect("State", anomaly_triage.STATES, default=["new", "acknowledged"])
+states = right.multiselect("State", triage.STATES, default=["new", "acknowledged"])
 shown = [a for a in found if a.start >= since and a.state in states]
-st.dataframe(anomalies.table(shown), hide_index=True, width="stretch")
+st.dataframe(detect.table(shown), hide_index=True, width="stretch")
 if not shown:
     st.stop()
 
-pick = st.selectbox("Anomaly", range(len(shown)), format_func=lambda i: anomalies.label(shown[i]))
+pick = st.selectbox("Anomaly", range(len(shown)), format_func=lambda i: detect.label(shown[i]))
 a = shown[pick]
 st.markdown(f"**{a.explanation}**")
-around = anomalies.history(ctx.con, ctx.user, a, f.metric, anomalies.thresholds(ctx.store))
-st.plotly_chart(anomaly_chart.figure(around, a), width="stretch")
+around = detect.history(ctx.con, ctx.user, a, f.metric, detect.thresholds(ctx.store))
+st.plotly_chart(charts_anomaly.figure(around, a), width="stretch")
 for d in a.drivers:
     st.write(f"- {d.describe(a.currency)}")
 st.caption(f"State: **{a.state}**" + (f" — {a.comment}" if a.comment else ""))
 
 if access.can(ctx.user, "triage"):
     with st.form(f"triage-{a.key}"):
-        new_state = st.radio("Triage", anomaly_triage.STATES, index=anomaly_triage.STATES.index(a.state),
+        new_state = st.radio("Triage", triage.STATES, index=triage.STATES.index(a.state),
                              horizontal=True)
         comment = st.text_input("Comment", value=a.comment)
         if st.form_submit_button("Save"):
-            problems = anomaly_triage.set_state(ctx.store, ctx.user, a, new_state, comment)
+            problems = triage.set_state(ctx.store, ctx.user, a, new_state, comment)
             for p in problems:
                 st.error(p)
             if not problems:

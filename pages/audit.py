@@ -5,9 +5,10 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from lib import audit, ui
+from lib.store import audit
+from lib.web import context
 
-ctx = ui.context()
+ctx = context.context()
 st.title("Audit trail")
 st.caption("Append-only and hash-chained: an edited, reordered or deleted entry is detected by Verify.")
 

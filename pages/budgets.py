@@ -2,14 +2,16 @@
 
 import streamlit as st
 
-from lib import access, budgets, charts_budget, ui
-from lib.budget_status import budget_status, label, status_table
-from lib.money import fmt
+from lib.budgets import budget
+from lib.budgets.status import budget_status, label, status_table
+from lib.core import access
+from lib.core.money import fmt
+from lib.web import charts_budget, context
 
-ctx = ui.context()
+ctx = context.context()
 f = ctx.filters
 st.title("Budgets")
-st.caption(f"Budgets covering {f.month} · {ui.METRIC_LABELS[f.metric]} cost · each in its own currency")
+st.caption(f"Budgets covering {f.month} · {context.METRIC_LABELS[f.metric]} cost · each in its own currency")
 
 statuses = budget_status(ctx.store, ctx.con, ctx.user, f.metric, f.month)
 if not statuses:
@@ -19,7 +21,7 @@ else:
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "used_pct": st.column_config.ProgressColumn("used %", min_value=0, max_value=100, format="%.1f%%"),
         "forecast_pct": st.column_config.NumberColumn("forecast %", format="%.1f%%")})
-    ui.csv_download(ctx, table, f"budgets-{f.month}.csv")
+    context.csv_download(ctx, table, f"budgets-{f.month}.csv")
     pick = st.selectbox("Burn chart for", range(len(statuses)), format_func=lambda i: label(statuses[i]))
     s, cur = statuses[pick], statuses[pick].budget.currency
     a, b, c, d = st.columns(4)
@@ -33,25 +35,25 @@ else:
     st.caption(f"Forecast: {s.forecast.method}; the band is the spread of this series' own backtest errors.")
 
     st.subheader("Variance comments")
-    for at, author, text in budgets.comments(ctx.store, ctx.user, s.budget):
+    for at, author, text in budget.comments(ctx.store, ctx.user, s.budget):
         st.markdown(f"**{author}** · {at}  \n{text}")
     if access.can(ctx.user, "triage") and (ctx.user.scope is None or s.department in ctx.user.scope):
         with st.form("comment", clear_on_submit=True):
             text = st.text_area("Explain the variance", placeholder="e.g. load test in week 3, one-off")
             if st.form_submit_button("Add comment") and text.strip():
-                budgets.add_comment(ctx.store, ctx.user, s.budget, text)
+                budget.add_comment(ctx.store, ctx.user, s.budget, text)
                 st.rerun()
 
 if access.can(ctx.user, "edit_config"):
     with st.expander("Edit budgets", expanded=not statuses):
         st.caption("Columns: scope (team|department), team, month (YYYY-MM, YYYY-Qn or FYYYYY), amount, currency, "
                    "thresholds and forecast_thresholds (percentages like 50|80|100).")
-        frame = budgets.budgets_frame(budgets.list_budgets(ctx.store, ctx.user))
+        frame = budget.budgets_frame(budget.list_budgets(ctx.store, ctx.user))
         edited = st.data_editor(frame, num_rows="dynamic", hide_index=True, width="stretch", key="editor")
         upload = st.file_uploader("…or load a CSV (rows replace budgets with the same team and period)", type="csv")
         if st.button("Save", type="primary"):
             text = upload.getvalue().decode("utf-8") if upload else edited.to_csv(index=False)
-            count, problems = budgets.load_budgets_csv(ctx.store, text, ctx.user, replace=upload is None)
+            count, problems = budget.load_budgets_csv(ctx.store, text, ctx.user, replace=upload is None)
             if problems:
                 st.error("Nothing was saved:\n\n" + "\n".join(f"- {p}" for p in problems))
             else:

@@ -3,14 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from lib import close, close_state, reconcile, ui
+from lib.month_end import close, closes, reconcile
+from lib.web import context
 
-ctx = ui.context()
+ctx = context.context()
 f = ctx.filters
 st.title("Close & reconcile")
 result = reconcile.reconcile(ctx.store, ctx.con, ctx.user, f.month, f.metric)
-record = close_state.current_close(ctx.store, f.month)
-st.caption(f"Billing period {f.month} · {ui.METRIC_LABELS[f.metric]} cost · "
+record = closes.current_close(ctx.store, f.month)
+st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost · "
            + (f"closed by {record.closed_by} at {record.closed_at} (issue {record.issue})" if record else "open"))
 
 st.dataframe(pd.DataFrame([r.__dict__ for r in result.rows]), hide_index=True, width="stretch")
@@ -48,4 +49,4 @@ if "close_done" in st.session_state:
     st.success(st.session_state.pop("close_done"))
 
 st.subheader("History")
-st.dataframe(pd.DataFrame(close_state.history(ctx.store)), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(closes.history(ctx.store)), hide_index=True, width="stretch")

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from lib import refresh, ui
-from lib.sources import FORMATS, imports, runs
+from lib.sources import imports, refresh, runs
+from lib.sources.files import FORMATS
+from lib.web import context
 
-ctx = ui.context()
+ctx = context.context()
 st.title("Data sources")
 
 sources, errors = refresh.load_sources(ctx.store)

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from lib import org, ui
+from lib.config import org, versions
+from lib.web import context
 
-ctx = ui.context()
+ctx = context.context()
 st.title("Organization")
-current = org.current_org(ctx.store)
+current = versions.current_org(ctx.store)
 st.caption(f"{len(current.departments)} departments, {len(current.teams)} teams")
 a, b = st.columns(2)
 a.dataframe([{"id": d.id, "name": d.name, "heads": ", ".join(d.heads), "GL account": d.gl_account}
@@ -24,5 +25,5 @@ if parsed:
     st.success(f"Valid: {len(parsed.departments)} departments, {len(parsed.teams)} teams.")
     comment = st.text_input("Comment", key="org_comment")
     if st.button("Save as new version", type="primary", disabled=not comment.strip()):
-        version, save_errors = org.save_org(ctx.store, text, ctx.user, comment.strip())
+        version, save_errors = versions.save_org(ctx.store, text, ctx.user, comment.strip())
         st.success(f"Saved as version {version}.") if version else st.error("; ".join(save_errors))

@@ -3,18 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, ui
-from lib.money import fmt
-from lib.org import current_org
-from lib.overview import overview
-from lib.spend import unallocated_by_reason
+from lib.config.versions import current_org
+from lib.core.money import fmt
+from lib.reports.overview import overview
+from lib.reports.spend import unallocated_by_reason
+from lib.web import charts, context
 
-ctx = ui.context()
+ctx = context.context()
 f = ctx.filters
 o = overview(ctx.con, ctx.user, f.month, f.metric, f.currency, f.providers)
 
 st.title("Overview")
-st.caption(f"Billing period {f.month} · {ui.METRIC_LABELS[f.metric]} cost · {f.currency}")
+st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost · {f.currency}")
 
 change = o.total - o.previous_same_days
 a, b, c, d = st.columns(4)

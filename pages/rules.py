@@ -3,13 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from lib import impact, rules, rules_table, ui
-from lib.money import fmt
-from lib.org import current_org
+from lib.allocation import impact
+from lib.config import rules, rules_table
+from lib.config import versions as config_versions
+from lib.config.versions import current_org
+from lib.core.money import fmt
+from lib.web import context
 
-ctx = ui.context()
+ctx = context.context()
 st.title("Allocation rules")
-versions = rules.versions(ctx.store)
+versions = config_versions.versions(ctx.store)
 latest = versions[0] if versions else None
 st.caption(f"Version {latest.id} by {latest.author}, {latest.created_at}: {latest.comment}" if latest
            else "No rules saved yet: every charge is Unallocated.")
@@ -42,7 +45,7 @@ with edit:
                 if not comment.strip():
                     st.error("Say what changed and why in the comment.")
                 else:
-                    version, save_errors = rules.save_rules(ctx.store, draft, ctx.user, comment.strip(),
+                    version, save_errors = config_versions.save_rules(ctx.store, draft, ctx.user, comment.strip(),
                                                             None if effective == "all open periods" else effective)
                     for e in save_errors:
                         st.error(e)
@@ -60,5 +63,5 @@ with history:
         st.code(rules.diff(*(next(v for v in versions if v.id == i) for i in (old, new))) or "No differences.",
                 language="diff")
         if st.button(f"Restore version {old} as a new version"):
-            version, restore_errors = rules.restore(ctx.store, old, ctx.user)
+            version, restore_errors = config_versions.restore(ctx.store, old, ctx.user)
             st.success(f"Restored as version {version}.") if version else st.error("; ".join(restore_errors))

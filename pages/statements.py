@@ -3,14 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from lib import close_state, journal, statement_export, statements, ui
-from lib.money import fmt
+from lib.core.money import fmt
+from lib.month_end import closes, journal, statement_files, statements
+from lib.web import context
 
-ctx = ui.context()
+ctx = context.context()
 f = ctx.filters
 st.title("Statements")
-closed = close_state.current_close(ctx.store, f.month)
-st.caption(f"Billing period {f.month} · {ui.METRIC_LABELS[f.metric]} cost · "
+closed = closes.current_close(ctx.store, f.month)
+st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost · "
            + (f"closed (issue {closed.issue}): final statements, frozen at close" if closed
               else "open: statements are drafts until the month is closed"))
 
@@ -25,7 +26,7 @@ st.dataframe(table.assign(total=[fmt(r["total"], r["currency"]) for r in rows],
              hide_index=True, width="stretch")
 
 left, right = st.columns(2)
-left.download_button("All statements (ZIP)", statement_export.deferred(ctx.store, ctx.con, ctx.user, f.month, "zip",
+left.download_button("All statements (ZIP)", statement_files.deferred(ctx.store, ctx.con, ctx.user, f.month, "zip",
                                                                      metric=f.metric),
                      file_name=f"statements-{f.month}.zip", mime="application/zip", icon=":material/folder_zip:",
                      on_click="ignore", key="zip")
@@ -43,7 +44,7 @@ for team in dict.fromkeys(r["team"] for r in rows):
     label, pdf, csv = st.columns([4, 1, 1], vertical_alignment="center")
     label.markdown(f"**{name}** · `{team}`")
     for col, kind, mime in ((pdf, "pdf", "application/pdf"), (csv, "csv", "text/csv")):
-        col.download_button(kind.upper(), statement_export.deferred(ctx.store, ctx.con, ctx.user, f.month, kind,
+        col.download_button(kind.upper(), statement_files.deferred(ctx.store, ctx.con, ctx.user, f.month, kind,
                                                                     team, f.metric),
-                            file_name=statement_export.file_name(team, f.month, kind), mime=mime,
+                            file_name=statement_files.file_name(team, f.month, kind), mime=mime,
                             key=f"{kind}_{team}", on_click="ignore", icon=":material/download:")

@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, drilldown, explain, spend, ui
-from lib.money import fmt
-from lib.org import current_org
+from lib.config.versions import current_org
+from lib.core.money import fmt
+from lib.reports import drilldown, explain, spend
+from lib.web import charts, context
 
-ctx = ui.context()
+ctx = context.context()
 f = ctx.filters
 org = current_org(ctx.store)
 departments = [d for d in org.departments if ctx.user.scope is None or d.id in ctx.user.scope]
@@ -28,7 +29,7 @@ if team is None:
     frame = pd.DataFrame(rows, columns=["team", "amount"])
     st.metric(f"{dept.name}, {f.month}", fmt(sum(frame.amount, 0), f.currency))
     st.plotly_chart(charts.bars(list(frame.team), list(frame.amount), f.currency), width="stretch")
-    ui.csv_download(ctx, frame, f"{dept.id}-teams-{f.month}.csv")
+    context.csv_download(ctx, frame, f"{dept.id}-teams-{f.month}.csv")
     monthly = pd.DataFrame(spend.monthly(ctx.con, ctx.user, f.metric, f.currency, "team", f.providers, **scope),
                            columns=["period", "team", "amount"])
     st.subheader("Monthly trend")
@@ -51,7 +52,7 @@ for tab, by in ((services, "service"), (accounts, "account"), (regions, "region"
     with tab:
         frame = pd.DataFrame(spend.breakdown(*args, by, f.providers, **scope), columns=[by, "amount"])
         st.dataframe(frame, hide_index=True, width="stretch")
-        ui.csv_download(ctx, frame, f"{team.id}-{by}-{f.month}.csv")
+        context.csv_download(ctx, frame, f"{team.id}-{by}-{f.month}.csv")
 with rules_tab:
     frame = pd.DataFrame(explain.by_rule(ctx.con, ctx.user, f.month, team.id, f.metric),
                          columns=["rule", "version", "reason", "share", "currency", "amount", "charges"])
@@ -59,10 +60,10 @@ with rules_tab:
 with resources:
     frame = drilldown.top_resources(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency)
     st.dataframe(frame, hide_index=True, width="stretch")
-    ui.csv_download(ctx, frame, f"{team.id}-resources-{f.month}.csv")
+    context.csv_download(ctx, frame, f"{team.id}-resources-{f.month}.csv")
 with lines:
     service = st.selectbox("Service", [None, *sorted({r[1] for r in daily})], key="t_service",
                            format_func=lambda s: "All services" if s is None else s)
     frame = drilldown.line_items(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency, service)
     st.dataframe(frame, hide_index=True, width="stretch")
-    ui.csv_download(ctx, frame, f"{team.id}-lines-{f.month}.csv")
+    context.csv_download(ctx, frame, f"{team.id}-lines-{f.month}.csv")

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from lib import logins, org, ui, users
+from lib.config import versions
+from lib.people import logins, users
+from lib.web import context
 
 FLASH = "_users_flash"
-ctx = ui.context()
+ctx = context.context()
 st.title("Users")
 
 
@@ -30,7 +32,7 @@ for lock in logins.current_locks(ctx.store, ctx.user):
         logins.unlock(ctx.store, ctx.user, lock.key)
         done([], f"{lock.key} unlocked")
 
-roles, departments = users.assignable_roles(), [d.id for d in org.current_org(ctx.store).departments]
+roles, departments = users.assignable_roles(), [d.id for d in versions.current_org(ctx.store).departments]
 add, change = st.tabs(["Add user", "Change user"])
 with add, st.form("add-user"):
     username = st.text_input("Username").strip().lower()

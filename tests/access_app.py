@@ -6,15 +6,14 @@ This script sits in tests/ (no pages/ folder) and registers the real pages by ab
 so every AppTest run goes through the login gate and the role-based navigation like a browser does.
 """
 
-from pathlib import Path
 
 import streamlit as st
 
-from lib import access, auth, nav, ui
+from lib.core import access
+from lib.web import auth, context, nav
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-
-store = ui.store()
+store = context.store()
 user = auth.login_gate(store)
 if user is None:
     st.stop()
@@ -23,7 +22,7 @@ with st.sidebar:
     st.markdown(f"**{user.name or user.username}** · {user.role.replace('_', ' ')}")
     auth.logout_button()
 auth.demo_banner(store)
-st.session_state["filters"] = filters = ui.sidebar_filters(ui.cursor(), user)
+st.session_state["filters"] = filters = context.sidebar_filters(context.cursor(), user)
 pages = [st.Page(str(ROOT / p.path), title=p.title) for p in nav.pages_for(access.permissions(user))
          if filters is not None or p.permission != "view_spend"]
 if pages:

@@ -1,6 +1,7 @@
 """People for access tests: one of each role, added through the real users API."""
 
-from lib import access, users
+from lib.core import access
+from lib.people import users
 
 PASSWORD = "Corr3ct-horse-battery"
 COOKIE_KEY = "test-cookie-key-" + "x" * 32

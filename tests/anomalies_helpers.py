@@ -1,4 +1,4 @@
-"""Build an `allocated` table (the shape lib.allocation produces) from hand-written daily costs."""
+"""Build an `allocated` table (the shape lib.allocation.cache produces) from hand-written daily costs."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -74,15 +74,16 @@ def copy_of_daily_bill(factory, tmp_path):
     """A store holding the conftest org and rules and the daily bill: built once per session, copied per test."""
     import shutil
 
-    from lib import access, org, rules
-    from lib.store import open_store
+    from lib.config import versions
+    from lib.core import access
+    from lib.store.state import open_store
     from tests.conftest import ORG, RULES
 
     template = factory.getbasetemp() / "anomalies-daily-bill"
     if not template.exists():
         store = open_store(template / "data")
-        assert org.save_org(store, ORG, access.CLI, "test org")[1] == []
-        assert rules.save_rules(store, RULES, access.CLI, "test rules")[1] == []
+        assert versions.save_org(store, ORG, access.CLI, "test org")[1] == []
+        assert versions.save_rules(store, RULES, access.CLI, "test rules")[1] == []
         import_daily_bill(store, template)
     shutil.copytree(template / "data", tmp_path / "data")
     return open_store(tmp_path / "data")

@@ -10,7 +10,7 @@ import csv
 import json
 from pathlib import Path
 
-from lib import focus
+from lib.core import focus
 
 DEFAULTS = {
     "BillingAccountId": "payer-1", "BillingAccountName": "Acme", "BillingCurrency": "USD",

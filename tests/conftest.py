@@ -2,9 +2,11 @@
 
 import pytest
 
-from lib import access, org, rules
-from lib.sources import import_files
-from lib.store import engine, new_duck, open_store
+from lib.config import versions
+from lib.core import access
+from lib.sources.files import import_files
+from lib.store.lake import engine, new_duck
+from lib.store.state import open_store
 from tests.bill import write_bill
 
 ORG = """
@@ -51,8 +53,8 @@ def con(store):
 @pytest.fixture
 def configured(store):
     """A store with the small org and the DESIGN.md rules saved."""
-    assert org.save_org(store, ORG, access.CLI, "test org")[1] == []
-    assert rules.save_rules(store, RULES, access.CLI, "test rules")[1] == []
+    assert versions.save_org(store, ORG, access.CLI, "test org")[1] == []
+    assert versions.save_rules(store, RULES, access.CLI, "test rules")[1] == []
     return store
 
 
@@ -67,10 +69,11 @@ def load_bill(store, tmp_path, rows, name="bill.csv"):
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
     """A small demo company (about 40k charges), built once per test run; tests must not change it."""
-    from lib import demo, startup, users
+    from lib.demo import build
+    from lib.people import startup, users
 
     store = open_store(tmp_path_factory.mktemp("demo") / "data")
-    demo.build(store, seed=7, rows=40_000)
+    build.build(store, seed=7, rows=40_000)
     users.create_demo_users(store)
     startup.set_demo_mode(store)
     return store.data_dir

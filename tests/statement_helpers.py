@@ -14,11 +14,10 @@ September 2026: web 100.00, search 50.00, platform 70.00 EUR.
 import csv
 from pathlib import Path
 
-from lib import access
-from lib.org import save_org
-from lib.rules import save_rules
-from lib.sources import import_files
-from lib.statements import prepare
+from lib.config.versions import save_org, save_rules
+from lib.core import access
+from lib.month_end.statements import prepare
+from lib.sources.files import import_files
 
 ORG = """
 departments:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import boto3
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources import native
 from lib.sources.folder import load_paths
 

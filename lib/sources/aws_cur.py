@@ -26,7 +26,7 @@ Column names are matched without case or separators, so the CSV naming
 | Tags | resourceTags/* columns or the resource_tags map; `user:`/`user_` prefixes dropped, `aws:` kept |
 """
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources import native
 
 NAME = "aws-cur"

@@ -23,7 +23,7 @@ from pathlib import Path
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.core.rest import HttpRequest
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources import folder, native
 
 TRIES = 5

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from azure.core.exceptions import AzureError
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources import azure_api, folder
 
 RANGE = re.compile(r"(\d{4})(\d{2})\d{2}-\d{8}")

@@ -34,7 +34,7 @@ A single file alone is loaded whole.
 
 from pathlib import Path
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources import native
 
 NAME = "azure-export"

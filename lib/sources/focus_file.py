@@ -5,8 +5,8 @@ mapped to their 1.2 names; literal NULL strings are nulls; columns that are neit
 FOCUS nor `x_` (the FOCUS sample has a stray `Id`) are ignored.
 """
 
-from lib import focus
-from lib.ingest import Problem
+from lib.core import focus
+from lib.core.problems import Problem
 
 NAME = "focus"
 RENAMED = {  # older FOCUS names -> 1.2

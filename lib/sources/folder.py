@@ -11,8 +11,8 @@ the same exports from a storage container through `load_paths` and `source_forma
 
 from pathlib import Path
 
-from lib.ingest import Problem
-from lib.sources import prepare
+from lib.core.problems import Problem
+from lib.sources.files import prepare
 
 SUFFIXES = (".csv", ".parquet", ".csv.gz")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources import gcp_billing, native
 
 SCALARS = ("billing_account_id", "service.id", "service.description", "sku.id", "sku.description",

@@ -28,7 +28,7 @@ time: a period runs from the 1st 00:00 Pacific to the next 1st, converted to UTC
 | Tags | one object: project.labels, then tags, then labels (later wins), plus system_labels |
 """
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources import native
 
 NAME = "gcp-billing-export"

@@ -7,7 +7,7 @@ This reader turns Tags into one JSON object, makes the end exclusive, and takes 
 project as the sub-account. Recognized by the view's `x_ExportTime`/`x_Project` columns.
 """
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources import focus_file, native
 
 NAME = "gcp-focus"

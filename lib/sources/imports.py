@@ -11,10 +11,14 @@ upload and a command-line import check, load and record the same way.
 import tempfile
 from pathlib import Path
 
-from lib import access, audit, crypto, focus, tag_columns
-from lib.ingest import IngestResult, ingest
-from lib.sources import import_files
-from lib.store import ImportGuard, Store, new_duck, state
+from lib.config import versions
+from lib.core import access, focus
+from lib.sources.files import import_files
+from lib.sources.ingest import IngestResult, ingest
+from lib.store import audit, crypto
+from lib.store.guard import ImportGuard
+from lib.store.lake import new_duck
+from lib.store.state import Store, state
 
 
 def import_paths(store: Store, user, paths: list[str], fmt: str = "auto") -> IngestResult:
@@ -41,7 +45,7 @@ def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str 
 
 def unpromoted(store: Store) -> list[tuple[str, str, str, str]]:
     """Active lake partitions missing a tag key the rules use: [(source, billing account, period, missing keys)]."""
-    keys = tag_columns.wanted(store)
+    keys = versions.wanted(store)
     with state(store) as db:
         rows = db.execute("select source, billing_account_id, period, group_concat(promoted_tags, ';') "
                           "from lake_files where active = 1 group by 1, 2, 3 order by 1, 2, 3").fetchall()
@@ -83,7 +87,7 @@ def promote_tags(store: Store, user) -> list[IngestResult]:
                             actor=user.username)
             audit.record(store, user, "import.promote_tags", source,
                          {"ok": result.ok, "rows": result.rows, "run_id": result.run_id, "partitions": len(parts),
-                          "keys": list(tag_columns.wanted(store))})
+                          "keys": list(versions.wanted(store))})
             results.append(result)
     return results
 

@@ -5,14 +5,14 @@ wrote it, plus `_row`), then selects FOCUS columns from it with one SQL mapping.
 module holds the pieces those mappings share.
 
 >>> cols = Columns({"lineItem/UnblendedCost": "varchar"})
->>> cols.get("line_item_unblended_cost")
-'"lineItem/UnblendedCost"'
+>>> print(cols.get("line_item_unblended_cost"))
+nullif(trim("lineItem/UnblendedCost"), '')
 """
 
 import re
 from pathlib import Path
 
-from lib.ingest import Problem
+from lib.core.problems import Problem
 from lib.sources.focus_file import reader_sql
 
 LOOKUPS = Path(__file__).parent / "lookups"

@@ -1,7 +1,7 @@
 """The ingest log read back: run history, freshness per source, and a run's totals per period.
 
 Every import and refresh is one row of `ingest_runs` (source, periods, rows, totals per
-currency, duration, outcome, problems), written by lib.ingest and lib.refresh.
+currency, duration, outcome, problems), written by lib.sources.ingest and lib.sources.refresh.
 
 >>> [(s.source, s.latest_period) for s in freshness(store)]        # doctest: +SKIP
 [('aws-prod', '2026-07')]
@@ -10,7 +10,8 @@ currency, duration, outcome, problems), written by lib.ingest and lib.refresh.
 import json
 from dataclasses import dataclass
 
-from lib.store import Store, lake_source, new_duck, state
+from lib.store.lake import lake_source, new_duck
+from lib.store.state import Store, state
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,157 @@
+"""Allocation results cached per period as Parquet, and the `allocated` view over them.
+
+The SQL that allocates is in allocation_sql.py; this module decides what to (re)compute.
+
+A period's cache key is its lake files, its rules version, the org version and the
+proportional basis: a refresh of one month or a rule change effective from a month
+recomputes only the months it touches. A closed month reads its pinned inputs.
+
+>>> allocated_view(store, con)          # doctest: +SKIP
+'allocated'
+>>> con.sql("select team, sum(effective) from allocated group by 1")   # doctest: +SKIP
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from lib.allocation import engine
+from lib.config.org import parse_org
+from lib.config.rules import parse_rules
+from lib.config.versions import version_for_period
+from lib.store import crypto, tags
+from lib.store.state import Store, now_iso, state
+
+
+@dataclass(frozen=True)
+class PeriodInputs:
+    period: str
+    files: tuple[str, ...]
+    rules_version: int  # 0 = no rules yet
+    rules_yaml: str
+    org_version: int
+    org_yaml: str
+    basis: str
+
+
+def proportional_basis(store: Store) -> str:
+    with state(store) as db:
+        row = db.execute("select value from settings where key = 'proportional_basis'").fetchone()
+    return row[0] if row and row[0] in engine.COSTS else "effective"
+
+
+def _org_version(db, version: int | None) -> tuple[int, str]:
+    sql = "select id, yaml from org_versions " + ("where id = ?" if version else "order by id desc limit 1")
+    row = db.execute(sql, (version,) if version else ()).fetchone()
+    return (row[0], row[1]) if row else (0, "departments: []\nteams: []\n")
+
+
+def inputs(store: Store, period: str) -> PeriodInputs:
+    """What the allocation of a period reads: pinned if the month is closed, else the current state."""
+    with state(store) as db:
+        pin = db.execute("select file_ids, rules_version, org_version from period_pins where period = ?",
+                         (period,)).fetchone()
+        if pin:
+            ids = [int(i) for i in pin[0].split(",") if i]
+            marks = ",".join("?" * len(ids))
+            files = [r[0] for r in db.execute(f"select path from lake_files where id in ({marks}) order by path", ids)]
+            rv = db.execute("select id, yaml from rule_versions where id = ?", (pin[1],)).fetchone()
+            org = _org_version(db, pin[2])
+        else:
+            files = [r[0] for r in db.execute("select path from lake_files where active = 1 and period = ? "
+                                               "order by path", (period,))]
+            rv = version_for_period(store, period)
+            rv = (rv.id, rv.yaml) if rv else None
+            org = _org_version(db, None)
+    return PeriodInputs(period, tuple(str(store.lake / f) for f in files), rv[0] if rv else 0,
+                        rv[1] if rv else "rules: []\n", org[0], org[1], proportional_basis(store))
+
+
+def cache_key(inp: PeriodInputs) -> str:
+    """Names the inputs, with lake paths relative to the lake so a copied data folder keeps its cache."""
+    files = [f.split("/lake/", 1)[-1] for f in inp.files]
+    text = "|".join([*files, f"r{inp.rules_version}", f"o{inp.org_version}", inp.basis])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def ensure_period(store: Store, con, period: str) -> str:
+    """The Parquet file with the period's allocation, computing it if the cache has none."""
+    inp = inputs(store, period)
+    key = cache_key(inp)
+    with state(store) as db:
+        row = db.execute("select path from allocation_cache where period = ? and cache_key = ?",
+                         (period, key)).fetchone()
+    if row and (store.lake / row[0]).exists():
+        return str(store.lake / row[0])
+    org, errors = parse_org(inp.org_yaml, "stored org")
+    rules, rule_errors = parse_rules(inp.rules_yaml, org, f"rules version {inp.rules_version}")
+    if errors or rule_errors:
+        raise ValueError("; ".join(errors + rule_errors))
+    rel = f"derived/alloc/period={period}/{key}.parquet"
+    out = store.lake / rel
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    tmp = out.with_suffix(".tmp")
+    engine.allocate(con, lake_for(store, inp, rules), period, rules, org, inp.rules_version, str(tmp),
+                       inp.basis)
+    tmp.rename(out)
+    with state(store, write=True) as db:
+        db.execute("insert or replace into allocation_cache values (?, ?, ?, ?, ?)",
+                   (period, key, rel, now_iso(), round(time.time() - started, 3)))
+    return str(out)
+
+
+def lake_for(store: Store, inp: PeriodInputs, rules) -> str:
+    """SQL reading the period's lake files with the tag columns the rules read (lib.store.tags)."""
+    return tags.source(store, list(inp.files), engine.tag_keys(rules))
+
+
+def periods(store: Store) -> list[str]:
+    with state(store) as db:
+        rows = db.execute("select distinct period from lake_files where active = 1 union "
+                          "select period from period_pins order by 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def allocated_view(store: Store, con, only: list[str] | None = None) -> str:
+    """Make sure every period is allocated and (re)create the view `allocated` over the results."""
+    files = [ensure_period(store, con, p) for p in periods(store) if only is None or p in only]
+    if files:
+        quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        con.execute(f"create or replace view allocated as select * from read_parquet([{quoted}], {crypto.parquet_read_options()})")
+    else:
+        con.execute(f"create or replace view allocated as {EMPTY_ALLOCATED}")
+    return "allocated"
+
+
+EMPTY_ALLOCATED = (
+    "select cast(null as varchar) as x_BillingPeriod, cast(null as date) as ChargeDate, "
+    "cast(null as varchar) as BillingCurrency, cast(null as varchar) as team, cast(null as varchar) as department, "
+    "cast(null as varchar) as rule, cast(null as integer) as rules_version, cast(null as varchar) as reason, "
+    "cast(null as decimal(18,12)) as share, "
+    + ", ".join(f"cast(null as varchar) as {d}" for d in engine.DIMS)
+    + ", cast(null as decimal(38,12)) as billed, cast(null as decimal(38,12)) as effective, "
+    "cast(null as decimal(38,12)) as list, cast(null as hugeint) as charges where false"
+)
+
+
+def state_signature(store: Store) -> str:
+    """Changes whenever anything the allocation reads changes (data, rules, org, pins, basis)."""
+    with state(store) as db:
+        row = db.execute(
+            "select (select coalesce(max(id), 0) from lake_files), (select count(*) from lake_files where active = 1), "
+            "(select coalesce(max(id), 0) from rule_versions), (select coalesce(max(id), 0) from org_versions), "
+            "(select count(*) || max(pinned_at) from period_pins), "
+            "(select value from settings where key = 'proportional_basis')").fetchone()
+    return "|".join(str(v) for v in row)
+
+
+def refresh_view(store: Store, con) -> str:
+    """allocated_view, but only when the state moved since this connection last built it."""
+    sig = state_signature(store)
+    con.execute("create table if not exists _costbook_meta (key varchar primary key, value varchar)")
+    current = con.execute("select value from _costbook_meta where key = 'allocation'").fetchone()
+    if current is None or current[0] != sig:
+        allocated_view(store, con)
+        con.execute("insert or replace into _costbook_meta values ('allocation', ?)", [sig])
+    return "allocated"

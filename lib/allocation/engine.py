@@ -1,0 +1,297 @@
+"""The allocation engine (SQL): which team pays for every charge, in set-based DuckDB SQL.
+
+For one billing period:
+1. group the period's charges by day, the reporting dimensions and the fields the rules
+   mention (one scan of the lake);
+2. match the rules against the *distinct* key combinations only: a CASE over the rules,
+   first match wins, so rules are never evaluated per charge row;
+3. assign (`to`, `to: tag:<key>`) or split through a small (rule, currency, team, share)
+   table: fixed percentages, even, or proportional to each team's direct cost in the
+   period (on the proportional basis, effective cost unless configured);
+4. give each split's rounding residual to its largest share, so for every period, currency
+   and cost column, allocated plus Unallocated equals the bill exactly.
+
+The same shares apply to billed, effective and list cost. Results are cached as Parquet
+per (period data version, rules version, org version) under lake/derived/alloc.
+
+`steps()` is the one definition of the allocation: plain SQL in the DuckDB dialect, using only
+constructs that also transpile to Spark SQL (allocation_spark.py runs the same steps on Spark).
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from lib.config.org import UNALLOCATED, Org
+from lib.config.rules import Condition, Rule, tag_keys
+from lib.core import focus
+from lib.store import crypto
+from lib.store.tags import alias
+
+DIMS = ("ProviderName", "ServiceName", "ServiceCategory", "SubAccountId", "SubAccountName", "RegionId",
+        "ChargeCategory", "ChargeFrequency")
+RESOURCE_DIMS = DIMS + ("ResourceId", "ResourceName", "SkuId")  # drill-down and statements, per month (direct charges)
+GRAINS = {"day": "cast(c.ChargePeriodStart as date)",  # the ChargeDate of a result row
+          "month": "cast(date_trunc('month', c.ChargePeriodStart) as date)"}
+COSTS = {"billed": "BilledCost", "effective": "EffectiveCost", "list": "coalesce(ListCost, BilledCost)"}
+NO_RULE = "no rule matched"
+UNKNOWN_TAG = "unknown team in tag"
+ZERO_BASE = "zero proportional base"
+NO_RULES = "no rules defined"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The rules turned into SQL pieces: key columns, the CASE that picks a rule, its parameters."""
+    key_fields: tuple[str, ...]  # FOCUS columns the rules mention
+    tag_keys: tuple[str, ...]  # lower-cased tag keys the rules mention
+    case_sql: str
+    params: tuple
+
+
+def _field_sql(field: str) -> str:
+    return alias(field[5:]) if field.startswith("tags.") else focus.SNAKE_TO_COLUMN[field]
+
+
+def _condition_sql(cond: Condition) -> tuple[str, list]:
+    col, parts, params = _field_sql(cond.field), [], []
+    for p in cond.patterns:
+        if p == "*":
+            parts.append(f"{col} is not null")
+        elif p.startswith("re:") or any(ch in p for ch in "*?["):
+            parts.append(f"regexp_matches({col}, ?)")
+            params.append(p[3:] if p.startswith("re:") else glob_regex(p))
+        else:
+            parts.append(f"{col} = ?")
+            params.append(p)
+    return "(" + " or ".join(parts) + ")", params
+
+
+def glob_regex(pattern: str) -> str:
+    """A glob (`*`, `?`, `[...]`, `[!...]`) as an anchored regex both engines read the same way.
+
+    >>> glob_regex("AWS Support*")
+    '(?s)^AWS Support.*$'
+    """
+    def one(t: str) -> str:
+        if len(t) > 1:  # a [...] class
+            return "[^" + t[2:] if t.startswith("[!") else t
+        return ".*" if t == "*" else "." if t == "?" else "\\" + t if t in "\\.^$|?*+()[]{}" else t
+    return "(?s)^" + "".join(one(t) for t in re.findall(r"\[!?[^\]]+\]|.", pattern, re.S)) + "$"
+
+
+def plan(rules: tuple[Rule, ...]) -> Plan:
+    fields, whens, params = [], [], []
+    for i, rule in enumerate(rules):
+        conds = []
+        for cond in rule.match:
+            if not cond.field.startswith("tags."):
+                fields.append(focus.SNAKE_TO_COLUMN[cond.field])
+            sql, p = _condition_sql(cond)
+            conds.append(sql)
+            params += p
+        whens.append(f"when {' and '.join(conds)} then {i}")
+    case = f"case {' '.join(whens)} end" if whens else "cast(null as integer)"
+    keep = [f for f in dict.fromkeys(fields) if f not in DIMS]
+    return Plan(tuple(keep), tag_keys(rules), case, tuple(params))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One table of the allocation: `sql` is a select (DuckDB dialect, Spark-transpilable)."""
+    name: str
+    sql: str
+    params: tuple = ()
+
+
+def small_table(con, name: str, columns: dict[str, pa.DataType], rows: list[tuple]) -> None:
+    """A temp table from Python rows in one statement (row-by-row inserts are slow in DuckDB)."""
+    temp_table(con, name, arrow_table(columns, rows))
+
+
+def temp_table(con, name: str, data: pa.Table) -> None:
+    con.register(f"{name}_arrow", data)
+    try:
+        con.execute(f"create or replace temp table {name} as select * from {name}_arrow")
+    finally:
+        con.unregister(f"{name}_arrow")
+
+
+def arrow_table(columns: dict[str, pa.DataType], rows: list[tuple]) -> pa.Table:
+    return pa.table({c: pa.array([r[i] for r in rows], type=t) for i, (c, t) in enumerate(columns.items())})
+
+
+def org_tables(org: Org, prefix: str) -> dict[str, pa.Table]:
+    """Small tables for the org: team -> department, and every lower-cased name/alias -> team."""
+    teams, names = [(t.id, t.department) for t in org.teams], list(org.names().items())
+    return {f"{prefix}_teams": arrow_table({"team": pa.string(), "department": pa.string()}, teams),
+            f"{prefix}_names": arrow_table({"name": pa.string(), "team": pa.string()}, names)}
+
+
+def load_org_tables(con, org: Org, prefix: str) -> None:
+    for name, data in org_tables(org, prefix).items():
+        temp_table(con, name, data)
+
+
+def rule_tables(rules: tuple[Rule, ...], x: str) -> dict[str, pa.Table]:
+    """(idx, name, kind, team, tag_key) per rule and (idx, kind, team, pct) per split member."""
+    rows, members = [], []
+    for i, r in enumerate(rules):
+        if r.split is None:
+            rows.append((i, r.name, "tag" if r.to_tag else "to", r.to, r.to_tag))
+            continue
+        rows.append((i, r.name, "split", None, None))
+        if isinstance(r.split, tuple):
+            members += [(i, "fixed", team, pct) for team, pct in r.split]
+        else:
+            members += [(i, r.split, team, None) for team in r.among] or [(i, r.split, None, None)]
+    text = pa.string()
+    cols = {"idx": pa.int32(), "name": text, "kind": text, "team": text, "tag_key": text}
+    split_cols = {"idx": pa.int32(), "kind": text, "team": text, "pct": pa.decimal128(38, 12)}
+    return {f"{x}_r": arrow_table(cols, rows), f"{x}_s": arrow_table(split_cols, members)}
+
+
+def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, grain: str) -> list[Step]:
+    """{x}_k (the period's distinct match keys, each with its rule) and {x}_gk (charges summed per rule and team).
+
+    Rules are evaluated once per distinct key, never per charge; the one scan of the charges joins the
+    small key table and aggregates straight to the output grain.
+    """
+    match_cols = [*dict.fromkeys([*p.key_fields, *_dims_in_rules(rules)]), *(alias(k) for k in p.tag_keys)]
+    distinct = ", ".join(match_cols) or "1 as _one"
+    tag_value = " ".join(f"when {i} then {alias(r.to_tag)}" for i, r in enumerate(rules) if r.to_tag)
+    tag_value = f"case rule_idx {tag_value} end" if tag_value else "cast(null as varchar)"
+    no_rule = NO_RULES if not rules else NO_RULE
+    # Rule, team and reason are resolved per distinct key here; the charges only join and sum.
+    k = (f"select m.*, r.name as rule, r.kind, "
+         f"case when r.kind = 'to' then r.team when r.kind = 'tag' then n.team end as team, "
+         f"case when m.rule_idx is null then '{no_rule}' "
+         f"when r.kind = 'tag' and n.team is null then '{UNKNOWN_TAG} ' || r.tag_key || ': ' "
+         f"|| coalesce(m.tag_value, '') end as reason from ("
+         f"select *, {tag_value} as tag_value from ("
+         f"select *, {p.case_sql} as rule_idx from ("
+         f"select distinct {distinct} from {source_sql} where x_BillingPeriod = ?) t) u) m "
+         f"left join {x}_r r on r.idx = m.rule_idx "
+         f"left join {x}_names n on r.kind = 'tag' and n.name = lower(trim(m.tag_value))")
+    # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
+    on = " and ".join(f"coalesce(c.{col}, '') = coalesce(k.{col}, '')" for col in match_cols) or "true"
+    # Dimensions finer than DIMS (resources) are kept for charges a rule gives to one team; a split
+    # keeps its rule and coarse dimensions only, since each of its rows is repeated once per team.
+    cols = [f"c.{d}" if d in DIMS else f"case when k.kind = 'split' then null else c.{d} end as {d}" for d in dims]
+    gk = (f"select c.BillingCurrency, {GRAINS[grain]} as ChargeDate, "
+          f"{', '.join(cols)}, k.rule_idx, k.rule, k.kind, k.team, k.reason, "
+          f"sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective, "
+          f"sum(coalesce(c.ListCost, c.BilledCost)) as list, count(*) as charges "
+          f"from {source_sql} c join {x}_k k on {on} where c.x_BillingPeriod = ? group by all")
+    return [Step(f"{x}_k", k, (*p.params, period)), Step(f"{x}_gk", gk, (period,))]
+
+
+def _dims_in_rules(rules) -> list[str]:
+    cols = [focus.SNAKE_TO_COLUMN[c.field] for r in rules for c in r.match if not c.field.startswith("tags.")]
+    return [c for c in cols if c in DIMS]
+
+
+def _shares_sql(x: str, basis: str) -> str:
+    """{x}_sh (rule_idx, currency, team, share): split shares per rule and currency, summing to 1."""
+    return f"""
+        with direct as (
+            select BillingCurrency, team, sum({basis}) as w from {x}_gk
+            where kind in ('to', 'tag') and team is not null group by all),
+        needed as (select distinct rule_idx, BillingCurrency from {x}_gk where kind = 'split'),
+        cand as (
+            select n.rule_idx, n.BillingCurrency, s.team, s.kind, s.pct
+            from needed n join {x}_s s on s.idx = n.rule_idx where s.team is not null
+            union all
+            select n.rule_idx, n.BillingCurrency, d.team, s.kind, null
+            from needed n join {x}_s s on s.idx = n.rule_idx and s.team is null
+            join direct d on d.BillingCurrency = n.BillingCurrency),
+        weighted as (
+            select c.rule_idx, c.BillingCurrency, c.team,
+                   case c.kind when 'fixed' then c.pct when 'even' then 1
+                        else greatest(coalesce(d.w, 0), 0) end as weight
+            from cand c left join direct d on d.BillingCurrency = c.BillingCurrency and d.team = c.team),
+        totals as (
+            select *, sum(weight) over (partition by rule_idx, BillingCurrency) as total
+            from weighted where weight > 0)
+        select rule_idx, BillingCurrency, team,
+               cast(cast(weight as double) / cast(total as double) as decimal(18,12)) as share
+        from totals where total > 0"""
+
+
+def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], dim_cols=DIMS) -> str:
+    """The allocation of the period at (day, team, rule, dims) grain, residuals to the largest share."""
+    dims = ", ".join(dim_cols)
+    group = ", ".join(group_cols)
+    amounts = ", ".join(f"cast(g.{c} * s.share as decimal(38,12)) as {c}" for c in ("billed", "effective", "list"))
+    fix = ", ".join(f"case when rk = 1 then {c} + (g_{c} - sum({c}) over (partition by {group})) else {c} end as {c}"
+                    for c in ("billed", "effective", "list"))
+    return f"""
+        with has_share as (select distinct rule_idx, BillingCurrency from {x}_sh),
+        gk as (
+            select g.*, h.rule_idx is not null as shared from {x}_gk g
+            left join has_share h on h.rule_idx = g.rule_idx and h.BillingCurrency = g.BillingCurrency),
+        parts as (
+            select {", ".join(f"g.{c}" for c in group_cols)}, g.rule, s.team, s.share,
+                   g.billed as g_billed, g.effective as g_effective, g.list as g_list, g.charges, {amounts},
+                   row_number() over (partition by {", ".join(f"g.{c}" for c in group_cols)}
+                                      order by s.share desc, s.team) as rk
+            from gk g join {x}_sh s on s.rule_idx = g.rule_idx and s.BillingCurrency = g.BillingCurrency
+            where g.kind = 'split'),
+        split as (
+            select BillingCurrency, ChargeDate, {dims}, rule, team, share, cast(null as varchar) as reason,
+                   charges, {fix} from parts),
+        rest as (
+            select BillingCurrency, ChargeDate, {dims}, rule, team, cast(1 as decimal(18,12)) as share,
+                   case when kind = 'split' and not shared then '{ZERO_BASE}' else reason end as reason,
+                   charges, billed, effective, list
+            from gk g where kind is distinct from 'split' or not shared),
+        both_ as (select * from split union all select * from rest)
+        select '{period}' as x_BillingPeriod, ChargeDate, BillingCurrency,
+               coalesce(b.team, '{UNALLOCATED}') as team, coalesce(t.department, '{UNALLOCATED}') as department,
+               b.rule, {int(rules_version)} as rules_version, b.reason, b.share, {dims},
+               sum(billed) as billed, sum(effective) as effective, sum(list) as list,
+               cast(sum(charges) as bigint) as charges
+        from both_ b left join {x}_teams t on t.team = b.team
+        group by all"""
+
+
+def steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_version: int, x: str,
+          basis: str = "effective", dims: tuple[str, ...] = DIMS, grain: str = "day") -> list[Step]:
+    """The allocation of one period as SQL steps; each reads earlier ones, the last is the result.
+
+    They also read the small tables of `org_tables(org, x)` and `rule_tables(rules, x)`. Besides the
+    lake columns, `source_sql` has a "tag:<key>" column for each of `tag_keys(rules)`: promoted lake
+    columns or values read from the JSON `Tags` (lib.store.tags.source), the one engine-specific piece.
+    """
+    if basis not in COSTS:
+        raise ValueError(f"unknown proportional basis {basis!r}")
+    p = plan(rules)
+    group_cols = ["BillingCurrency", "ChargeDate", *dims, "rule_idx"]  # one split group of gk
+    result = Step("result", _result_sql(x, period, rules_version, group_cols, dims))
+    return [*_group_steps(source_sql, period, p, rules, x, dims, grain),
+            Step(f"{x}_sh", _shares_sql(x, basis)), result]
+
+
+def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Org, rules_version: int,
+             out_path: str, basis: str = "effective", dims: tuple[str, ...] = DIMS, grain: str = "day") -> None:
+    """Allocate one billing period of `source_sql` (a FROM clause over lake rows) and write Parquet.
+
+    `basis` (billed, effective or list) weighs proportional splits; the shares then apply to every cost column.
+    `dims` are the columns the result keeps (more dims, e.g. ResourceId, give a finer grain for drill-down);
+    `grain` is day or month (one ChargeDate per month: far fewer rows at resource grain).
+    """
+    x = "a_" + uuid.uuid4().hex[:10]
+    todo = steps(source_sql, period, rules, rules_version, x, basis, dims, grain=grain)
+    tables = {**org_tables(org, x), **rule_tables(rules, x)}
+    try:
+        for name, data in tables.items():
+            temp_table(con, name, data)
+        for step in todo[:-1]:
+            con.execute(f"create or replace temp table {step.name} as {step.sql}", list(step.params))
+        options = crypto.parquet_write_options(con)
+        con.execute(f"copy ({todo[-1].sql}) to '{out_path}' (format parquet, compression zstd{options})")
+    finally:
+        for name in [*tables, *(s.name for s in todo[:-1])]:
+            con.execute(f"drop table if exists {name}")

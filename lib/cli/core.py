@@ -1,0 +1,117 @@
+"""Core verbs: org, rules, allocate, totals, explain."""
+
+import sys
+
+from lib.allocation import cache
+from lib.cli import fail, month_arg, read_file, write_csv
+from lib.config import org, versions
+from lib.core import access
+from lib.reports import explain, spend
+from lib.store.lake import engine
+
+
+def _report(errors: list[str]) -> None:
+    for e in errors:
+        print(e, file=sys.stderr)
+    fail(f"{len(errors)} problem(s); nothing was saved")
+
+
+def org_load(store, args):
+    version, errors = versions.save_org(store, read_file(args.file), access.CLI, args.comment)
+    if errors:
+        _report(errors)
+    print(f"org version {version} saved", file=sys.stderr)
+
+
+def org_dump(store, args):
+    sys.stdout.write(org.dump_org(versions.current_org(store)))
+
+
+def rules_load(store, args):
+    version, errors = versions.save_rules(store, read_file(args.file), access.CLI, args.comment,
+                                       month_arg(args.effective_from) if args.effective_from else None)
+    if errors:
+        _report(errors)
+    print(f"rules version {version} saved", file=sys.stderr)
+
+
+def rules_dump(store, args):
+    found = [v for v in versions.versions(store) if args.version in (None, v.id)]
+    if not found:
+        fail("no rules saved yet" if args.version is None else f"no rules version {args.version}")
+    sys.stdout.write(found[0].yaml)
+
+
+def rules_history(store, args):
+    write_csv(["version", "created_at", "author", "effective_from", "comment"],
+              [(v.id, v.created_at, v.author, v.effective_from or "", v.comment) for v in versions.versions(store)])
+
+
+def allocate(store, args):
+    con = engine(store)
+    only = [month_arg(args.month)] if args.month else None
+    if args.engine == "spark":  # computes into the same cache; the view below then reads it
+        from lib.cli.scale import run_spark  # Spark's client libraries load only when asked for
+        run_spark(store, only)
+    cache.allocated_view(store, con, only)
+    rows = con.execute("select x_BillingPeriod, count(*), sum(charges) from allocated group by 1 order by 1").fetchall()
+    write_csv(["period", "rows", "charges"], rows)
+
+
+def totals(store, args):
+    con = engine(store)
+    period = month_arg(args.month)
+    cache.allocated_view(store, con, [period])
+    rows = spend.totals(con, access.CLI, period, args.by, args.metric)
+    if not rows:
+        fail(f"no charges in {period}")
+    write_csv([args.by, "currency", "amount"], [(k, c, f"{a:.2f}") for k, c, a in spend.rounded(rows)])
+
+
+def explain_team(store, args):
+    con = engine(store)
+    period = month_arg(args.month)
+    cache.allocated_view(store, con, [period])
+    rows = explain.by_rule(con, access.CLI, period, args.team, args.metric)
+    if not rows:
+        fail(f"no spend for team {args.team!r} in {period}")
+    write_csv(["rule", "rules_version", "reason", "share", "currency", "amount", "charges"], rows)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("org", help="org structure in and out (YAML)")
+    verbs = p.add_subparsers(dest="org_verb", required=True)
+    v = verbs.add_parser("load", help="validate and save an org.yaml as a new version")
+    v.add_argument("file")
+    v.add_argument("--comment", default="")
+    v.set_defaults(run=org_load)
+    verbs.add_parser("dump", help="print the current org as YAML").set_defaults(run=org_dump)
+
+    p = sub.add_parser("rules", help="allocation rules in and out (YAML), versions")
+    verbs = p.add_subparsers(dest="rules_verb", required=True)
+    v = verbs.add_parser("load", help="validate and save rules.yaml as a new version")
+    v.add_argument("file")
+    v.add_argument("--comment", default="")
+    v.add_argument("--effective-from", default=None, help="first billing period (YYYY-MM) it applies to")
+    v.set_defaults(run=rules_load)
+    v = verbs.add_parser("dump", help="print the newest (or a given) version as YAML")
+    v.add_argument("--version", type=int, default=None)
+    v.set_defaults(run=rules_dump)
+    verbs.add_parser("history", help="CSV of rule versions").set_defaults(run=rules_history)
+
+    p = sub.add_parser("allocate", help="(re)compute allocations (cached per period and rules version)")
+    p.add_argument("--month", default=None)
+    p.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"], help="spark: see `spark master`")
+    p.set_defaults(run=allocate)
+
+    p = sub.add_parser("totals", help="CSV <by>,currency,amount for a month, rounded so rows add up")
+    p.add_argument("--month", required=True)
+    p.add_argument("--by", default="team", choices=["team", "department", "provider", "service"])
+    p.add_argument("--metric", default="effective", choices=["effective", "billed", "list"])
+    p.set_defaults(run=totals)
+
+    p = sub.add_parser("explain", help="which rules brought a team its spend (or why spend is Unallocated)")
+    p.add_argument("--team", required=True)
+    p.add_argument("--month", required=True)
+    p.add_argument("--metric", default="effective", choices=["effective", "billed", "list"])
+    p.set_defaults(run=explain_team)

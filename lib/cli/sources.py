@@ -1,0 +1,119 @@
+"""Billing source verbs: import files, refresh configured sources, list sources and runs, load rates.
+
+    python -m lib import bill.csv [--format auto|focus|aws-cur|azure-export|gcp-billing-export|gcp-focus]
+    python -m lib refresh [--source NAME] [--month YYYY-MM]
+    python -m lib sources            # configured sources with their last refresh (CSV)
+    python -m lib rates load FILE.csv
+    python -m lib tags               # tag keys the rules use, and lake partitions not carrying them (CSV)
+    python -m lib tags promote       # rewrite those partitions with the promoted tag columns
+"""
+
+import sys
+
+from lib.cli import fail, month_arg, write_csv
+from lib.config import versions
+from lib.core import access
+from lib.sources import imports, rates, refresh, runs
+from lib.sources.files import FORMATS
+
+
+def _problems(problems) -> None:
+    for p in problems:
+        print(str(p), file=sys.stderr)
+
+
+def import_cmd(store, args) -> int:
+    result = imports.import_paths(store, access.CLI, args.files, args.format)
+    if not result.ok:
+        _problems(result.problems)
+        fail(f"{len(result.problems)} problem(s) in {', '.join(args.files)}; nothing was imported")
+    print(f"imported {result.rows} rows for {', '.join(result.periods)} (run {result.run_id})", file=sys.stderr)
+    write_csv(["period", "currency", "billed", "effective"], runs.period_totals(store, result.run_id))
+    return 0
+
+
+def refresh_cmd(store, args) -> int:
+    months = [month_arg(args.month)] if args.month else None
+    results = refresh.refresh(store, access.CLI, [args.source] if args.source else None, months)
+    if not results:
+        fail("no sources configured: add a sources list to settings.yaml (see settings.example.yaml)")
+    rows, failed = [], 0
+    for r in results:
+        if not r.ok:
+            failed += 1
+            _problems(r.problems)
+        print(f"{r.source}: {'ok' if r.ok else 'FAILED'}, {r.rows} rows, {', '.join(r.periods) or '-'}",
+              file=sys.stderr)
+        rows += [(r.source, p, cur, billed, eff) for p, cur, billed, eff in runs.period_totals(store, r.run_id)
+                 if r.ok]
+    write_csv(["source", "period", "currency", "billed", "effective"], rows)
+    if failed:
+        fail(f"{failed} of {len(results)} source(s) failed; their previous data is still served")
+    return 0
+
+
+def sources_cmd(store, args) -> int:
+    sources, errors = refresh.load_sources(store)
+    if errors:
+        _problems(errors)
+        fail("settings.yaml has problems")
+    status = {s.source: s for s in runs.freshness(store)}
+    write_csv(["name", "provider", "kind", "last_success", "latest_period", "last_outcome"],
+              [(s.name, s.provider, s.kind, getattr(status.get(s.name), "last_success", "") or "",
+                getattr(status.get(s.name), "latest_period", "") or "",
+                getattr(status.get(s.name), "last_outcome", "") or "") for s in sources])
+    return 0
+
+
+def rates_load(store, args) -> int:
+    try:
+        text = open(args.file, encoding="utf-8").read()
+    except OSError as exc:
+        fail(f"cannot read {args.file}: {exc.strerror}")
+    count, problems = rates.load_rates(store, text, access.CLI, args.file)
+    if problems:
+        _problems(problems)
+        fail(f"{len(problems)} problem(s) in {args.file}; no rates were loaded")
+    print(f"loaded {count} rates", file=sys.stderr)
+    return 0
+
+
+def tags_cmd(store, args) -> int:
+    print(f"tag keys the rules use: {', '.join(versions.wanted(store)) or '(none)'}", file=sys.stderr)
+    write_csv(["source", "billing_account", "period", "missing_keys"], imports.unpromoted(store))
+    return 0
+
+
+def tags_promote(store, args) -> int:
+    results = imports.promote_tags(store, access.CLI)
+    for r in results:
+        if not r.ok:
+            _problems(r.problems)
+            fail("promoting tag columns failed; the previous lake files are still served")
+        print(f"rewrote {r.rows} rows for {', '.join(r.periods)} (run {r.run_id})", file=sys.stderr)
+    if not results:
+        print("every lake partition already carries the tag keys the rules use", file=sys.stderr)
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("import", help="normalize and ingest billing files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", default="auto", choices=["auto", *FORMATS])
+    p.set_defaults(run=import_cmd)
+    p = sub.add_parser("refresh", help="pull the configured billing sources (current and previous month)")
+    p.add_argument("--source", default=None)
+    p.add_argument("--month", default=None, help="one billing period YYYY-MM")
+    p.set_defaults(run=refresh_cmd)
+    p = sub.add_parser("sources", help="configured billing sources and their freshness (CSV)")
+    p.set_defaults(run=sources_cmd)
+    p = sub.add_parser("rates", help="currency rates for display conversion")
+    rs = p.add_subparsers(dest="rates_verb", required=True)
+    r = rs.add_parser("load", help="load rates from CSV: date,from,to,rate or month,from,to,rate")
+    r.add_argument("file")
+    r.set_defaults(run=rates_load)
+    p = sub.add_parser("tags", help="tag keys the rules use, promoted to lake columns (status as CSV)")
+    p.set_defaults(run=tags_cmd)
+    ts = p.add_subparsers(dest="tags_verb")
+    ts.add_parser("promote", help="rewrite lake partitions that lack a promoted tag column").set_defaults(
+        run=tags_promote)

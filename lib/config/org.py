@@ -1,0 +1,141 @@
+"""Org structure: departments and teams, loaded from YAML, validated, versioned in the state store.
+
+    departments:
+      - {id: engineering, name: Engineering, heads: [dana], gl_account: "6100"}
+    teams:
+      - {id: web, name: Web, department: engineering, cost_center: "CC-101", aliases: [frontend], owners: [wes]}
+
+>>> org, errors = parse_org(text)      # doctest: +SKIP
+>>> org.resolve("Frontend")            # doctest: +SKIP
+'web'
+"""
+
+from dataclasses import dataclass
+
+import yaml
+
+UNALLOCATED = "Unallocated"
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+    heads: tuple[str, ...] = ()
+    gl_account: str = ""
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    department: str
+    cost_center: str = ""
+    aliases: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Org:
+    departments: tuple[Department, ...] = ()
+    teams: tuple[Team, ...] = ()
+
+    def team(self, team_id: str) -> Team:
+        return next(t for t in self.teams if t.id == team_id)
+
+    def department(self, dept_id: str) -> Department:
+        return next(d for d in self.departments if d.id == dept_id)
+
+    def resolve(self, name: str) -> str | None:
+        """Team id for a team id or alias, case-insensitive; None if unknown."""
+        return self.names().get(str(name).strip().lower())
+
+    def names(self) -> dict[str, str]:
+        """Every lower-cased id and alias -> team id."""
+        out = {}
+        for t in self.teams:
+            out[t.id.lower()] = t.id
+            for alias in t.aliases:
+                out[alias.lower()] = t.id
+        return out
+
+    def teams_of(self, departments: frozenset[str] | None) -> list[Team]:
+        return [t for t in self.teams if departments is None or t.department in departments]
+
+
+def _strings(value, where: str, errors: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        errors.append(f"{where}: expected a list")
+        return ()
+    return tuple(str(v) for v in value)
+
+
+def parse_org(text: str, source: str = "org.yaml") -> tuple[Org | None, list[str]]:
+    """Parse and validate org YAML; on any error returns (None, errors naming the entry and field)."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        return None, [f"{source}: not valid YAML: {exc}"]
+    if not isinstance(data, dict):
+        return None, [f"{source}: expected 'departments' and 'teams'"]
+    errors: list[str] = []
+    unknown = set(data) - {"departments", "teams"}
+    if unknown:
+        errors.append(f"{source}: unknown section(s) {', '.join(sorted(unknown))}")
+    depts, teams = [], []
+    for i, d in enumerate(data.get("departments") or []):
+        where = f"{source}: department {d.get('id', f'#{i + 1}') if isinstance(d, dict) else f'#{i + 1}'}"
+        if not isinstance(d, dict) or not d.get("id"):
+            errors.append(f"{where}: needs an id")
+            continue
+        depts.append(Department(str(d["id"]), str(d.get("name") or d["id"]), _strings(d.get("heads"), where + ", heads", errors),
+                                str(d.get("gl_account") or "")))
+    for i, t in enumerate(data.get("teams") or []):
+        where = f"{source}: team {t.get('id', f'#{i + 1}') if isinstance(t, dict) else f'#{i + 1}'}"
+        if not isinstance(t, dict) or not t.get("id"):
+            errors.append(f"{where}: needs an id")
+            continue
+        teams.append(Team(str(t["id"]), str(t.get("name") or t["id"]), str(t.get("department") or ""),
+                          str(t.get("cost_center") or ""), _strings(t.get("aliases"), where + ", aliases", errors),
+                          _strings(t.get("owners"), where + ", owners", errors)))
+    errors += _check(Org(tuple(depts), tuple(teams)), source)
+    return (None, errors) if errors else (Org(tuple(depts), tuple(teams)), [])
+
+
+def _check(org: Org, source: str) -> list[str]:
+    errors = []
+    dept_ids = [d.id for d in org.departments]
+    for d in sorted({x for x in dept_ids if dept_ids.count(x) > 1}):
+        errors.append(f"{source}: department {d}: id is used twice")
+    seen: dict[str, str] = {}
+    for t in org.teams:
+        if t.department not in dept_ids:
+            errors.append(f"{source}: team {t.id}, department: unknown department {t.department!r}")
+        for name in (t.id, *t.aliases):
+            key = name.lower()
+            if key == UNALLOCATED.lower():
+                errors.append(f"{source}: team {t.id}: {name!r} is reserved")
+            elif key in seen and seen[key] != t.id:
+                errors.append(f"{source}: team {t.id}: {name!r} is already used by team {seen[key]}")
+            elif key in seen and name == t.id:
+                errors.append(f"{source}: team {t.id}: id is used twice")
+            seen.setdefault(key, t.id)
+    return errors
+
+
+def dump_org(org: Org) -> str:
+    data = {
+        "departments": [{"id": d.id, "name": d.name, "heads": list(d.heads), "gl_account": d.gl_account}
+                        for d in org.departments],
+        "teams": [{"id": t.id, "name": t.name, "department": t.department, "cost_center": t.cost_center,
+                   "aliases": list(t.aliases), "owners": list(t.owners)} for t in org.teams],
+    }
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+
+

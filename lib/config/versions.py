@@ -1,0 +1,109 @@
+"""Saved versions of the org and the rules: audited saves, restores, and what is in effect when.
+
+org.py and rules.py parse, check and dump; this module keeps their versions in the state store.
+A new org is checked against every rules version still in effect for an open period, so saving
+an org can never make a stored rules version unusable.
+
+>>> save_rules(store, text, user, comment="split support by usage")   # doctest: +SKIP
+(4, [])
+"""
+
+import re
+
+from lib.config.org import Org, dump_org, parse_org
+from lib.config.rules import RuleVersion, parse_rules, tag_keys
+from lib.core import access
+from lib.store import audit
+from lib.store.state import Store, now_iso, state
+
+
+def wanted(store: Store) -> tuple[str, ...]:
+    """The tag keys the newest rules use (match on tags.<key>, assign to tag:<key>), lower-cased, sorted.
+
+    Rules that do not parse (against the current org) promote nothing; allocation reports them.
+    """
+    with state(store) as db:
+        row = db.execute("select yaml from rule_versions order by id desc limit 1").fetchone()
+    if row is None:
+        return ()
+    rules, errors = parse_rules(row[0], current_org(store))
+    return () if errors or rules is None else tuple(sorted(tag_keys(rules)))
+
+
+def save_org(store: Store, text: str, user: access.User, comment: str = "") -> tuple[int | None, list[str]]:
+    """Validate and store a new org version; returns (version id, errors). Nothing is saved on error."""
+    access.require(user, "edit_config")
+    org, errors = parse_org(text)
+    if errors:
+        return None, errors
+    for version in versions(store)[:1]:
+        _, rule_errors = parse_rules(version.yaml, org, f"rules version {version.id}")
+        if rule_errors:
+            return None, [f"the current rules would break: {e}" for e in rule_errors]
+    before = current_org(store)
+    with state(store, write=True) as db:
+        cur = db.execute("insert into org_versions (created_at, author, comment, yaml) values (?, ?, ?, ?)",
+                         (now_iso(), user.username, comment, dump_org(org)))
+        audit.record(store, user, "org.save", f"version {cur.lastrowid}",
+                     {"comment": comment, "before": {"departments": len(before.departments), "teams": len(before.teams)},
+                      "after": {"departments": len(org.departments), "teams": len(org.teams)},
+                      "teams_added": sorted({t.id for t in org.teams} - {t.id for t in before.teams}),
+                      "teams_removed": sorted({t.id for t in before.teams} - {t.id for t in org.teams})}, db=db)
+        return cur.lastrowid, []
+
+
+def current_org(store: Store) -> Org:
+    with state(store) as db:
+        row = db.execute("select yaml from org_versions order by id desc limit 1").fetchone()
+    if row is None:
+        return Org()
+    org, errors = parse_org(row[0], "stored org")
+    if errors:
+        raise ValueError("; ".join(errors))
+    return org
+
+
+def save_rules(store: Store, text: str, user: access.User, comment: str = "",
+               effective_from: str | None = None) -> tuple[int | None, list[str]]:
+    """Validate and store rules as a new version (audited); returns (version id, errors)."""
+    access.require(user, "edit_config")
+    if effective_from and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", effective_from):
+        return None, [f"effective_from: {effective_from!r} is not a billing period like 2026-07"]
+    rules, errors = parse_rules(text, current_org(store))
+    if errors:
+        return None, errors
+    with state(store, write=True) as db:
+        before = db.execute("select id from rule_versions order by id desc limit 1").fetchone()
+        cur = db.execute(
+            "insert into rule_versions (created_at, author, comment, effective_from, yaml) values (?, ?, ?, ?, ?)",
+            (now_iso(), user.username, comment, effective_from, text),
+        )
+        audit.record(store, user, "rules.save", f"version {cur.lastrowid}",
+                     {"comment": comment, "effective_from": effective_from, "rules": len(rules),
+                      "previous_version": before[0] if before else None}, db=db)
+        return cur.lastrowid, []
+
+
+def versions(store: Store) -> list[RuleVersion]:
+    with state(store) as db:
+        rows = db.execute("select id, created_at, author, comment, effective_from, yaml from rule_versions "
+                          "order by id desc").fetchall()
+    return [RuleVersion(*r) for r in rows]
+
+
+def version_for_period(store: Store, period: str) -> RuleVersion | None:
+    """The newest version in effect for a billing period (effective_from empty or not after it)."""
+    with state(store) as db:
+        row = db.execute(
+            "select id, created_at, author, comment, effective_from, yaml from rule_versions "
+            "where effective_from is null or effective_from <= ? order by id desc limit 1", (period,)
+        ).fetchone()
+    return RuleVersion(*row) if row else None
+
+
+def restore(store: Store, version_id: int, user: access.User) -> tuple[int | None, list[str]]:
+    """Save an old version's rules again as the newest version (history is never rewritten)."""
+    old = next((v for v in versions(store) if v.id == version_id), None)
+    if old is None:
+        return None, [f"no rules version {version_id}"]
+    return save_rules(store, old.yaml, user, f"restore of version {version_id}", old.effective_from)

@@ -1,0 +1,102 @@
+"""Month close: freeze a reconciled period's data, rules and statements; reopen with a reason.
+
+Closing pins the lake files the period was read from, the rules version, every team's totals
+and the statement files (with their hashes, so a closed statement downloads byte for byte).
+Providers restate periods for weeks: a restated closed period does not change; the
+difference is charged as an adjustment on the next open period's statements.
+
+>>> record, problems = close_month(store, con, user, "2026-10")        # doctest: +SKIP
+>>> reopen_month(store, user, "2026-10", "AWS credit arrived late")    # doctest: +SKIP
+"""
+
+import json
+
+from lib.allocation import cache
+from lib.core import access
+from lib.month_end import reconcile, statement_files, statement_mail, statements
+from lib.month_end.closes import CloseRecord, adjustments, current_close, current_totals, next_issue
+from lib.notify import channels
+from lib.store import audit
+from lib.store.state import Store, now_iso, period_versions, state
+
+
+def close_month(store: Store, con, user: access.User, period: str, override_reason: str = "",
+                metric: str = "effective") -> tuple[CloseRecord | None, list[str]]:
+    """Close a reconciled period (or one with a recorded override reason); returns (record, problems)."""
+    access.require(user, "close_month")
+    problem = statements.check_period(period)
+    if problem:
+        return None, [problem]
+    if current_close(store, period):
+        return None, [f"{period} is already closed; reopen it first"]
+    if not statements.has_data(con, period):
+        return None, [f"no charges for {period}"]
+    result = reconcile.reconcile(store, con, user, period, metric)
+    if not result.passed and not override_reason.strip():
+        blocking = [str(d) for d in result.differences if d.blocking] or ["no charges to reconcile"]
+        return None, [f"{period} does not reconcile ({len(blocking)} difference(s)); nothing was closed"] + blocking
+    issue = next_issue(store, period)
+    before = period_versions(store).get(period, "")
+    files = statement_files.freeze(store, con, period, issue, metric)
+    with state(store, write=True) as db:
+        if period_versions(store).get(period, "") != before:
+            raise RuntimeError(f"{period} was refreshed while it was being closed; close it again")
+        record = _insert_close(db, store, con, user, period, issue, metric, override_reason.strip(), result)
+        db.executemany("insert into closed_statements (close_id, team, number, format, path, sha256, content_hash) "
+                       "values (?, ?, ?, ?, ?, ?, ?)", [(record.id, *f) for f in files])
+        audit.record(store, user, "month.close", period,
+                     {"issue": issue, "override_reason": override_reason.strip() or None,
+                      "data_fingerprint": record.data_fingerprint, "rules_version": record.rules_version,
+                      "statements": len(files), "differences": [str(d) for d in result.differences]}, db=db)
+    return record, []
+
+
+def _insert_close(db, store, con, user, period, issue, metric, reason, result) -> CloseRecord:
+    file_ids = [r[0] for r in db.execute("select id from lake_files where active = 1 and period = ? order by id",
+                                         (period,))]
+    fingerprint = ".".join(str(i) for i in file_ids)
+    used = cache.inputs(store, period)  # what the allocation read: pinned, so a refresh cannot move it
+    version = used.rules_version or None
+    db.execute("insert or replace into period_pins (period, file_ids, rules_version, org_version, pinned_at) "
+               "values (?, ?, ?, ?, ?)", (period, ",".join(map(str, file_ids)), used.rules_version,
+                                          used.org_version, now_iso()))
+    cur = db.execute(
+        "insert into month_closes (period, issue, metric, closed_at, closed_by, override_reason, data_fingerprint, "
+        "file_ids, rules_version, reconciliation) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (period, issue, metric, now_iso(), user.username, reason or None, fingerprint, json.dumps(file_ids),
+         version, json.dumps(result.as_rows(), default=str)))
+    totals = [(cur.lastrowid, t, p, c, period, "charges", str(a))
+              for (t, p, c), a in current_totals(con, period, metric).items()]
+    totals += [(cur.lastrowid, t, p, c, sp, "adjustment", str(a)) for c, sp, t, p, a in adjustments(
+        store, con, period, metric)]
+    db.executemany("insert into close_totals (close_id, team, provider, currency, source_period, kind, amount) "
+                   "values (?, ?, ?, ?, ?, ?, ?)", totals)
+    return CloseRecord(cur.lastrowid, period, issue, metric, now_iso(), user.username, reason or None,
+                       fingerprint, version)
+
+
+def send_after_close(store: Store, con, user: access.User, period: str,
+                     metric: str = "effective") -> list[tuple[str, str, str]]:
+    """E-mail the closed month's statements when e-mail is set up; [(team, address, outcome)]."""
+    if channels.smtp_settings() is None:
+        return []
+    outcomes, _ = statement_mail.deliver(store, con, user, period, metric=metric)
+    return outcomes
+
+
+def reopen_month(store: Store, user: access.User, period: str, reason: str) -> list[str]:
+    """Reopen a closed period (finance only, with a reason); returns problems."""
+    access.require(user, "close_month")
+    if not reason.strip():
+        return ["reopening a month needs a reason"]
+    record = current_close(store, period)
+    if record is None:
+        return [f"{period} is not closed"]
+    with state(store, write=True) as db:
+        db.execute("update month_closes set reopened_at = ?, reopened_by = ?, reopen_reason = ? where id = ?",
+                   (now_iso(), user.username, reason.strip(), record.id))
+        db.execute("delete from period_pins where period = ?", (period,))
+        audit.record(store, user, "month.reopen", period, {"issue": record.issue, "reason": reason.strip()}, db=db)
+    return []
+
+

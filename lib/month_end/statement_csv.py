@@ -1,0 +1,81 @@
+"""A statement as tidy CSV rows: one line item per row, with the rule and share that put it there.
+
+Every row repeats who, when and what (statement number, period, subject, currency, cost
+basis), so the file can be filtered or pivoted as it is. Text cells that a spreadsheet would
+run as a formula are neutralized. The content hash (also printed in the PDF footer) is the
+SHA-256 of every row except the hash row itself, so both formats prove the same content.
+
+>>> neutralize("=1+2")
+"'=1+2"
+"""
+
+import csv
+import hashlib
+import io
+
+from lib.month_end.statements import Statement
+
+HEADER = ("statement", "period", "kind", "subject", "department", "cost_center", "currency", "cost_basis",
+          "section", "item", "team", "provider", "service", "account_id", "account_name", "rule", "share", "amount", "note")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value) -> str:
+    """Prefix a quote to text a spreadsheet would run as a formula ('=', '+', '-', '@', tab, CR)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _cell(value) -> str:
+    # Amounts and shares are numbers we wrote ourselves: a leading minus is a sign, not a formula.
+    return str(value) if isinstance(value, (int, float)) or hasattr(value, "as_tuple") else neutralize(value)
+
+
+def rows(st: Statement) -> list[tuple]:
+    """Every row of the statement except the content hash row, in a stable order."""
+    out = []
+    for b in st.blocks:
+        head = (st.number, st.period, st.kind, st.subject, st.department, st.cost_center, b.currency, st.metric)
+        summary = [("total", b.total), ("previous_total", b.previous), ("change", b.change),
+                   ("budget", b.budget), ("budget_variance", b.variance), ("amount_due", b.due)]
+        out += [(*head, "summary", item, "", "", "", "", "", "", "", "" if v is None else v, "") for item, v in summary]
+        for li in b.lines:
+            out.append((*head, "line", "charge", li.team, li.provider, li.service, li.account_id, li.account_name,
+                        li.rule, li.share.normalize(), li.amount, ""))
+        for a in b.adjustments:
+            out.append((*head, "adjustment", "restatement", a.team, a.provider, "", "", "", "", "", a.amount,
+                        f"difference restated by the provider for {a.source_period}, after it was closed"))
+        for rid, name, service, amount in b.resources:
+            out.append((*head, "top_resource", rid, "", "", service, "", "", "", "", amount, name))
+        for period, amount in b.trend:
+            out.append((*head, "trend", period, "", "", "", "", "", "", "", amount, ""))
+    head = (st.number, st.period, st.kind, st.subject, st.department, st.cost_center, "", st.metric)
+    meta = [("organization", st.organization), ("subject_name", st.subject_name),
+            ("department_name", st.department_name), ("status", st.status),
+            ("rules_version", st.rules_version), ("data_version", st.data_version)]
+    out += [(*head, "meta", item, "", "", "", "", "", "", "", "", "" if value is None else value)
+            for item, value in meta]
+    return out
+
+
+def content_hash(st: Statement) -> str:
+    """SHA-256 of the statement's content (the CSV rows before the hash row)."""
+    return hashlib.sha256(_text(rows(st)).encode("utf-8")).hexdigest()
+
+
+def _text(body: list[tuple], header: bool = True) -> str:
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    if header:
+        out.writerow(HEADER)
+    out.writerows([_cell(v) for v in row] for row in body)
+    return buf.getvalue()
+
+
+def render(st: Statement) -> bytes:
+    """The CSV file: UTF-8, a header, the rows, and a last meta row carrying the content hash."""
+    body = rows(st)
+    digest = hashlib.sha256(_text(body).encode("utf-8")).hexdigest()
+    head = (st.number, st.period, st.kind, st.subject, st.department, st.cost_center, "", st.metric)
+    last = (*head, "meta", "content_hash", "", "", "", "", "", "", "", "", digest)
+    return (_text(body) + _text([last], header=False)).encode("utf-8")

@@ -1,0 +1,117 @@
+"""The Overview's numbers: month to date vs last month, breakdowns, trend, Unallocated, movers.
+
+>>> o = overview(con, user, "2026-10", "effective", "USD")     # doctest: +SKIP
+>>> o.total, o.previous, o.unallocated                          # doctest: +SKIP
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+
+from lib.config.org import UNALLOCATED
+from lib.reports import spend
+from lib.reports.forecast import Forecast, period_forecast
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: str
+    previous_period: str | None
+    currency: str
+    total: Decimal
+    previous: Decimal
+    previous_same_days: Decimal  # last month up to the same day of month: a fair comparison mid-month
+    unallocated: Decimal
+    by_provider: pd.DataFrame  # key, amount
+    by_department: pd.DataFrame
+    daily: pd.DataFrame  # ChargeDate, key (provider), amount
+    unallocated_trend: pd.DataFrame  # period, share
+    movers: pd.DataFrame  # kind, name, previous, current, change
+    forecast: Forecast | None = None  # month-end total, when the period is still running
+
+
+def _frame(rows, columns) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+def previous_period(periods: list[str], period: str) -> str | None:
+    earlier = [p for p in periods if p < period]
+    return earlier[-1] if earlier else None
+
+
+def _sum(rows) -> Decimal:
+    return sum((a for _, _, a in rows), Decimal(0))
+
+
+def overview(con, user, period: str, metric: str, currency: str, providers=()) -> Overview:
+    metric = spend.metric_column(metric)
+    prev = previous_period(spend.periods(con), period)
+    cur_rows = spend.totals(con, user, period, "department", metric, currency, providers)
+    prev_rows = spend.totals(con, user, prev, "department", metric, currency, providers) if prev else []
+    where, params = spend.filters_sql(user, [period, prev] if prev else [period], currency, providers)
+    days = con.execute(
+        f"select max(day(ChargeDate)) filter (where x_BillingPeriod = ?), "
+        f"sum({metric}) filter (where x_BillingPeriod <> ? and day(ChargeDate) <= "
+        f"(select max(day(ChargeDate)) from allocated where x_BillingPeriod = ?)) from allocated where {where}",
+        [period, period, period] + params).fetchone()
+    return Overview(
+        period, prev, currency, _sum(cur_rows), _sum(prev_rows), days[1] or Decimal(0),
+        sum((a for k, _, a in cur_rows if k == UNALLOCATED), Decimal(0)),
+        _frame([(k, a) for k, _, a in spend.totals(con, user, period, "provider", metric, currency, providers)],
+               ["provider", "amount"]),
+        _frame([(k, a) for k, _, a in cur_rows], ["department", "amount"]),
+        _frame(spend.daily(con, user, [period], metric, currency, "provider", providers),
+               ["day", "provider", "amount"]),
+        unallocated_trend(con, user, metric, currency),
+        movers(con, user, period, prev, metric, currency, providers) if prev else _frame([], MOVER_COLUMNS),
+        month_end_forecast(con, user, period, metric, currency, providers),
+    )
+
+
+def month_end_forecast(con, user, period: str, metric: str, currency: str, providers=()) -> Forecast | None:
+    """Forecast of the period's total when its data stops before the month's last day."""
+    year, month = int(period[:4]), int(period[5:])
+    last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+    where, params = spend.filters_sql(user, None, currency, providers)
+    rows = con.execute(
+        f"select ChargeDate, sum({metric}) from allocated where {where} and ChargeDate <= ? "
+        f"and ChargeDate > ? - interval 120 day group by 1 order by 1", params + [last_day, last_day]).fetchall()
+    if not rows or rows[-1][0] >= last_day or rows[-1][0] < date(year, month, 1):
+        return None
+    days = pd.date_range(rows[0][0], rows[-1][0]).date
+    by_day = dict(rows)
+    history = [float(by_day.get(d, 0)) for d in days]
+    actual = sum((a for d, a in rows if d >= date(year, month, 1)), Decimal(0))
+    return period_forecast(history, actual, (last_day - rows[-1][0]).days, days[0].weekday())
+
+
+def unallocated_trend(con, user, metric: str, currency: str) -> pd.DataFrame:
+    metric = spend.metric_column(metric)
+    where, params = spend.filters_sql(user, None, currency)
+    rows = con.execute(
+        f"select x_BillingPeriod, sum({metric}) filter (where team = ?), sum({metric}) from allocated "
+        f"where {where} group by 1 order by 1", [UNALLOCATED] + params).fetchall()
+    return _frame([(p, (u or 0) / t * 100 if t else Decimal(0), u or Decimal(0)) for p, u, t in rows],
+                  ["period", "share_pct", "amount"])
+
+
+MOVER_COLUMNS = ["kind", "name", "previous", "current", "change"]
+
+
+def movers(con, user, period: str, prev: str, metric: str, currency: str, providers=(), n: int = 5) -> pd.DataFrame:
+    """Teams and services whose spend grew most, on the same days of month (fair mid-month)."""
+    metric = spend.metric_column(metric)
+    where, params = spend.filters_sql(user, [period, prev], currency, providers)
+    rows = []
+    for kind, col in (("team", "team"), ("service", "ServiceName")):
+        rows += con.execute(
+            f"with d as (select {col} as name, "
+            f"sum({metric}) filter (where x_BillingPeriod = ?) as cur, "
+            f"sum({metric}) filter (where x_BillingPeriod = ? and day(ChargeDate) <= "
+            f"(select max(day(ChargeDate)) from allocated where x_BillingPeriod = ?)) as prev "
+            f"from allocated where {where} group by 1) "
+            f"select '{kind}', name, coalesce(prev, 0), coalesce(cur, 0), coalesce(cur, 0) - coalesce(prev, 0) "
+            f"from d order by 5 desc limit {int(n)}", [period, prev, period] + params).fetchall()
+    return _frame(rows, MOVER_COLUMNS)

@@ -1,0 +1,84 @@
+"""Billing sources: readers that turn a file or an API answer into FOCUS-named raw views.
+
+A file format is a module with
+    NAME: str                                   e.g. "focus"
+    sniff(columns: list[str]) -> bool           does a header look like this format?
+    load(con, path: str, view: str) -> list[Problem]   create the raw view (FOCUS names + _row)
+Register it in FORMATS; `import_files` detects, loads and hands the views to ingest.
+A format whose files only make sense together (Azure actual + amortized) also exposes
+    combine(con, [(file name, view)]) -> [(file name, view)]
+which `import_files` calls with all of that format's views of one import.
+"""
+
+from pathlib import Path
+
+from lib.core.problems import Problem
+from lib.sources import aws_cur, azure_export, focus_file, gcp_billing, gcp_focus
+from lib.sources.ingest import IngestResult, ingest
+from lib.store.guard import ImportGuard
+from lib.store.state import Store
+
+# Detection tries these in order: provider-specific layouts before plain FOCUS.
+FORMATS = {m.NAME: m for m in (aws_cur, azure_export, gcp_billing, gcp_focus, focus_file)}
+
+
+def header_columns(con, path: str) -> list[str]:
+    """The column names of a CSV or Parquet file, without reading its rows."""
+    if path.lower().endswith(".parquet"):
+        return [r[0] for r in con.execute("select name from parquet_schema(?) where name <> 'schema'", [path]).fetchall()]
+    rel = con.execute("select * from read_csv(?, all_varchar = true, header = true, sample_size = 1) limit 0", [path])
+    return [d[0] for d in rel.description]
+
+
+def detect(con, path: str) -> str | None:
+    try:
+        columns = header_columns(con, path)
+    except Exception:
+        return None
+    for name, module in FORMATS.items():
+        if module.sniff(columns):
+            return name
+    return None
+
+
+def import_files(store: Store, con, paths: list[str], fmt: str = "auto", actor: str = "system",
+                 source: str | None = None) -> IngestResult:
+    """Normalize and ingest files as one run; any problem in any file loads nothing."""
+    with ImportGuard(store):  # first cleans up after a killed import, when none is running
+        inputs, problems, formats = prepare(con, paths, fmt)
+        if problems:
+            return IngestResult(None, problems=tuple(problems))
+        return ingest(store, con, inputs, source=source or "+".join(sorted(formats)), actor=actor)
+
+
+def prepare(con, paths: list[str], fmt: str = "auto", prefix: str = "_raw") -> tuple[list, list, set]:
+    """Detect and load files into raw views: ([(file name, view)], problems, formats used)."""
+    inputs, problems, formats = [], [], set()
+    for i, path in enumerate(paths):
+        name = Path(path).name
+        if not Path(path).is_file():
+            problems.append(Problem(name, None, None, "file not found"))
+            continue
+        chosen = detect(con, path) if fmt == "auto" else fmt
+        if chosen not in FORMATS:
+            reason = (f"unknown format {fmt!r}; known: {', '.join(FORMATS)}" if fmt != "auto"
+                      else "not a billing file Costbook recognizes (" + ", ".join(FORMATS) + ")")
+            problems.append(Problem(name, None, None, reason))
+            continue
+        view = f"{prefix}_{i}"
+        found = FORMATS[chosen].load(con, path, view)
+        problems += [Problem(name, p.row, p.column, p.reason) for p in found]
+        if not found:
+            inputs.append((name, view, chosen))
+            formats.add(chosen)
+    return ([] if problems else combined(con, inputs)), problems, formats
+
+
+def combined(con, inputs: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """Hand each format that combines files (see module doc) all of its views of this import."""
+    out = []
+    for fmt in dict.fromkeys(f for _, _, f in inputs):
+        views = [(name, view) for name, view, f in inputs if f == fmt]
+        module = FORMATS[fmt]
+        out += module.combine(con, views) if hasattr(module, "combine") else views
+    return out

@@ -1,0 +1,78 @@
+"""Promoted tags: the tag keys that allocation rules use, kept as their own lake columns.
+
+Tags arrive as one JSON object per charge. Reading a tag from it means parsing the JSON and
+matching its key case-insensitively, which is slow to do for every charge. So an import also
+writes, for each tag key the current rules use, a column x_Tag_<key> holding the tag's value,
+and the lake manifest records the keys each file carries. Allocation reads those columns; for a file written before
+a rule started using a key it reads the key from the JSON instead (same result, slower), until
+`python -m lib tags promote` rewrites such files.
+
+>>> column("team"), column("Cost Center")
+('x_Tag_team', 'x_Tag_cost_center_e905a9')
+"""
+
+import hashlib
+import re
+
+from lib.core import focus
+from lib.store.lake import lake_groups, parquet_source
+from lib.store.state import Store
+
+PREFIX = "x_Tag_"
+
+
+def column(key: str) -> str:
+    """The lake column of a (lower-cased) tag key; a key that is not a plain name gets a hash suffix."""
+    slug = re.sub(r"[^a-z0-9_]", "_", key.lower())
+    return PREFIX + (slug if slug == key else f"{slug}_{hashlib.sha256(key.encode()).hexdigest()[:6]}")
+
+
+def alias(key: str) -> str:
+    """The name a tag's value has inside the allocation SQL ("tag:<key>")."""
+    return '"tag:' + key.replace('"', "") + '"'
+
+
+def extract(key: str) -> str:
+    """The value of a tag from the JSON `Tags` text as "tag:<key>": the key as written (lower case)
+    if present, else the first key equal to it ignoring case.
+
+    The exact key is a cheap JSON path lookup; listing the keys to compare them without case runs
+    only when the text holds the key in another case.
+    """
+    lit = key.lower().replace("'", "''")
+    plain = lit.replace('"', "")
+    found = f"list_filter(json_keys(Tags), k -> lower(k) = '{lit}')[1]"
+    any_case = f"json_extract_string(Tags, '$.\"' || {found} || '\"')"
+    return (f"case when json_valid(Tags) and json_type(Tags) = 'OBJECT' then coalesce("
+            f"json_extract_string(Tags, '$.\"{plain}\"'), "
+            f"case when contains(lower(Tags), '\"{plain}\"') then {any_case} end) end as {alias(key)}")
+
+
+
+
+def source(store: Store, files: list[str], keys: tuple[str, ...] = ()) -> str:
+    """SQL (a FROM item) reading lake files with the lake columns plus a "tag:<key>" column per key.
+
+    A key a file does not carry is read from its Tags JSON, once per distinct Tags text.
+    """
+    lake = ", ".join(f"c.{name}" for name, _, _ in focus.COLUMNS)
+    if not files:
+        tags = "".join(f", cast(null as varchar) as {alias(k)}" for k in keys)
+        return f"(select {lake}{tags} from {parquet_source([])} c)"
+    parts = []
+    for have, group in lake_groups(store, files).items():
+        read = parquet_source(group)
+        tags = "".join(f", c.{column(k)} as {alias(k)}" if k in have else f", m.{alias(k)}" for k in keys)
+        missing = [k for k in keys if k not in have]
+        if missing:
+            lookup = (f"(select Tags, {', '.join(extract(k) for k in missing)} "
+                      f"from (select distinct Tags from {read} where Tags is not null) d)")
+            parts.append(f"select {lake}{tags} from {read} c left join {lookup} m on m.Tags = c.Tags")
+        else:
+            parts.append(f"select {lake}{tags} from {read} c")
+    return "(" + " union all ".join(parts) + ")"
+
+
+def promoted_sql(keys: tuple[str, ...]) -> str:
+    """The select list adding an x_Tag_<key> column per key to rows that have `Tags` (for ingest)."""
+    return "".join(f", {extract(k).rsplit(' as ', 1)[0]} as {column(k)}" for k in keys)

@@ -1,0 +1,165 @@
+"""The login gate app.py runs first: password login (streamlit-authenticator) or single sign-on (st.login).
+
+    user = auth.login_gate(store)      # renders the login form until someone is logged in
+    if user is None:
+        st.stop()
+
+Passwords are checked against the bcrypt hashes in the users table; lockout (lib/people/logins.py)
+is enforced before a password is even looked at. The role and departments are read from the
+users table on every run, so disabling a user or changing a role takes effect at once.
+Outside demo mode the gate refuses to start with a default cookie key or demo passwords.
+"""
+
+import time
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities.exceptions import LoginError
+
+from lib.core import access
+from lib.people import logins, sso, users
+from lib.people.startup import cookie_key, demo_mode, session_hours, startup_problems
+from lib.store.state import Store, state
+from lib.web import context, sso_gate
+
+__all__ = ["demo_banner", "demo_mode", "login_gate", "logout_button", "startup_problems"]
+COOKIE_NAME = "costbook_session"
+LOGIN_AT = "_costbook_login_at"
+ERROR = "_costbook_login_error"
+AUTHENTICATOR = "_costbook_authenticator"
+
+
+def client_address() -> str:
+    """The client's address: the first X-Forwarded-For hop behind a proxy, else the socket peer."""
+    try:
+        forwarded, peer = st.context.headers.get("X-Forwarded-For"), st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return ""
+    forwarded = forwarded.split(",")[0].strip() if isinstance(forwarded, str) else ""
+    return forwarded or (peer if isinstance(peer, str) else "")  # neither is a str under AppTest
+
+
+def credentials(store: Store) -> dict:
+    """The authenticator's credentials: enabled users with a password (role and scope stay in the store)."""
+    with state(store) as db:
+        rows = db.execute("select username, name, email, password_hash from users "
+                          "where disabled = 0 and password_hash is not null").fetchall()
+    return {"usernames": {r[0]: {"name": r[1] or r[0], "email": r[2], "password": r[3]} for r in rows}}
+
+
+def _guarded(store: Store, original):
+    """Wrap the authenticator's login so lockout is checked first and every attempt is recorded."""
+    def login(username=None, password=None, *args, token=None, **kwargs):
+        if token or not (username and password):
+            ok = original(username, password, *args, token=token, **kwargs)
+            if ok:
+                st.session_state[LOGIN_AT] = time.time()
+            return ok
+        name, client = username.lower().strip(), client_address()
+        locked = logins.locked(store, name, client)
+        if locked:
+            logins.record_login(store, name, client, ok=False, reason="locked")
+            st.session_state[ERROR], st.session_state["authentication_status"] = locked, False
+            return False
+        ok = original(username, password, *args, **kwargs)
+        lock_message = logins.record_login(store, name, client, ok=bool(ok))
+        if ok:
+            st.session_state[LOGIN_AT] = time.time()
+        else:
+            st.session_state[ERROR] = lock_message or "Wrong username or password."
+        return ok
+    return login
+
+
+def _authenticator(store: Store) -> stauth.Authenticate:
+    hours = session_hours()
+    authenticator = stauth.Authenticate(credentials(store), COOKIE_NAME, cookie_key(store), hours / 24,
+                                        auto_hash=False, login_sleep_time=0)
+    controller = authenticator.authentication_controller
+    controller.login = _guarded(store, controller.login)
+    return authenticator
+
+
+def _end_session(message: str = "") -> None:
+    authenticator = st.session_state.get(AUTHENTICATOR)
+    if authenticator is not None and st.session_state.get("authentication_status"):
+        authenticator.authentication_controller.logout()
+        authenticator.cookie_controller.delete_cookie()
+    for key in (LOGIN_AT, "user"):
+        st.session_state.pop(key, None)
+    if message:
+        st.session_state[ERROR] = message
+
+
+def _logged_in_user(store: Store) -> access.User | None:
+    """The user of an authenticated session, or None after ending a stale or revoked session."""
+    account = users.account(store, st.session_state.get("username") or "")
+    if account is None or account.disabled:
+        _end_session("This account is disabled. Ask an admin.")
+        return None
+    started = st.session_state.setdefault(LOGIN_AT, time.time())
+    if time.time() - started > session_hours() * 3600:
+        _end_session("Your session has expired. Please log in again.")
+        return None
+    return account.as_user()
+
+
+def login_gate(store: Store) -> access.User | None:
+    """Render the login (or the reason the app cannot start) and return the logged-in User, or None."""
+    problems = startup_problems(store)
+    if problems:
+        st.error("Costbook will not start until this is fixed:\n\n" + "\n".join(f"- {p}" for p in problems))
+        return None
+    if sso.configured():
+        return sso_gate.gate(store)
+    authenticator = _authenticator(store)
+    st.session_state[AUTHENTICATOR] = authenticator
+    if st.session_state.get("authentication_status"):
+        user = _logged_in_user(store)
+        if user is not None:
+            return user
+        st.rerun()
+    if not st.session_state.get("authentication_status"):
+        _login_form(store, authenticator)
+    return None
+
+
+def _login_form(store: Store, authenticator: stauth.Authenticate) -> None:
+    st.title("Costbook")
+    if demo_mode(store):
+        st.info(f"**Demo mode.** Log in as `admin`, `finance`, `viewer` or `head-<department>` "
+                f"(e.g. `head-engineering`) with the password `{users.DEMO_PASSWORD}`.")
+    try:
+        authenticator.login(location="main", key="costbook-login")
+    except LoginError:
+        _end_session()  # e.g. a remembered cookie of a user who was disabled since
+    if st.session_state.get("authentication_status"):
+        st.rerun()  # draw the app without the login form
+    if st.session_state.get("authentication_status") is False:
+        st.error(st.session_state.get(ERROR) or "Wrong username or password.")
+    elif st.session_state.get(ERROR):
+        st.warning(st.session_state.pop(ERROR))
+
+
+def logout_button() -> None:
+    """A Log out button for the sidebar; ends the session, its cookie, and records the logout."""
+    if sso.configured():
+        if st.button("Log out", key="costbook-logout"):
+            st.logout()
+        return
+    user = st.session_state.get("user")
+    if st.button("Log out", key="costbook-logout") and user is not None:
+        logins.record_logout(_store(), user)
+        _end_session()
+        st.rerun()
+
+
+def _store() -> Store:
+    return context.store()
+
+
+def demo_banner(store: Store) -> None:
+    """A visible banner while the app runs in demo mode."""
+    if demo_mode(store):
+        st.warning("**Demo mode** — sample company and demo logins. Not for real billing data.",
+                   icon=":material/science:")

@@ -1,0 +1,102 @@
+"""What every page needs, set up once by app.py: the store, a DuckDB cursor, the user, the filters.
+
+A page starts with ``ctx = ui.context()`` and passes ctx.con, ctx.user and ctx.filters to lib
+functions. Nothing here draws except the small shared widgets at the bottom.
+"""
+
+import inspect
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lib.allocation import cache
+from lib.core import access
+from lib.core.access import User
+from lib.core.exports import to_csv_bytes
+from lib.reports import spend
+from lib.store import audit
+from lib.store.lake import engine, new_duck
+from lib.store.state import Store, default_data_dir, open_store
+from lib.web import nav
+
+
+@dataclass(frozen=True)
+class Filters:
+    month: str  # 'YYYY-MM', the billing period in focus
+    months: tuple[str, ...]  # every period with data, oldest first
+    providers: tuple[str, ...]  # empty = all providers
+    metric: str  # 'effective' | 'billed' | 'list'
+    currency: str  # a billing currency; never summed across
+
+
+@dataclass(frozen=True)
+class Context:
+    store: Store
+    con: object  # a DuckDB cursor for this session
+    user: User
+    filters: Filters
+
+
+@st.cache_resource
+def shared_store(data_dir: str) -> Store:
+    return open_store(data_dir)
+
+
+@st.cache_resource
+def shared_duck(data_dir: str):
+    """One DuckDB connection per process; each session works on its own cursor."""
+    return new_duck()
+
+
+def store() -> Store:
+    return shared_store(str(default_data_dir()))
+
+
+def cursor():
+    s = store()
+    con = shared_duck(str(s.data_dir))
+    engine(s, con)  # rebuilds the charges view when the data version moved
+    cache.refresh_view(s, con)  # and the allocated view when data, rules or org moved
+    return con.cursor()
+
+
+def context() -> Context:
+    """The page's context; stops the page unless the user's role grants the page's permission."""
+    user = st.session_state.get("user")
+    page = nav.page_at(inspect.stack()[1].filename)
+    if user is None:
+        st.info("Please [log in](/) first.")
+        st.stop()
+    if page is None or not access.can(user, page.permission):
+        st.error("You do not have access to this page.")
+        st.stop()
+    return Context(store(), cursor(), user, st.session_state.get("filters"))
+
+
+METRIC_LABELS = {"effective": "Effective (amortized)", "billed": "Billed (cash)", "list": "List (on-demand)"}
+
+
+def sidebar_filters(con, user: User) -> Filters | None:
+    """The filters every page shares, drawn in the sidebar; None when there is no data yet."""
+    months = tuple(spend.periods(con))
+    if not months:
+        return None
+    with st.sidebar:
+        month = st.selectbox("Billing period", months[::-1], key="f_month")
+        metric = st.radio("Cost basis", list(METRIC_LABELS), format_func=METRIC_LABELS.get, key="f_metric",
+                          help="Effective spreads commitment purchases over the usage they cover; "
+                               "billed is what the invoice says. They are never added together.")
+        currencies = spend.currencies(con, user) or ["USD"]
+        currency = st.selectbox("Currency", currencies, key="f_currency",
+                                help="Amounts in different billing currencies are never summed.")
+        providers = st.multiselect("Providers", spend.providers(con), key="f_providers", placeholder="All providers")
+    return Filters(month, months, tuple(providers), metric, currency)
+
+
+def csv_download(ctx: Context, frame, name: str, label: str = "Download CSV") -> None:
+    """A download button for a table (only for users who may export); every download is audited."""
+    if not access.can(ctx.user, "export"):
+        return
+    st.download_button(label, to_csv_bytes(frame), file_name=name, mime="text/csv", key=f"dl_{name}",
+                       on_click=audit.record, args=(ctx.store, ctx.user, "export.download", name,
+                                                     {"rows": len(frame), "scope": sorted(ctx.user.scope or [])}))

@@ -1,0 +1,35 @@
+"""The rules editor's preview: per-team totals before and after a draft, and the charges that move."""
+
+from decimal import Decimal as D
+
+from lib.allocation import impact
+from lib.config import versions
+from lib.core import access
+from lib.store.lake import engine, new_duck
+from tests.bill import charge
+from tests.conftest import RULES, load_bill
+
+
+def test_a_draft_shows_totals_before_after_and_moved_charges(configured, tmp_path):
+    load_bill(configured, tmp_path, [
+        charge("web", "Amazon EC2", "100.00"),
+        charge(None, "Amazon VPC", "10.00", category="Networking"),
+        charge(None, "Amazon VPC", "20.00", category="Networking", day="2026-10-06"),
+        charge(None, "Amazon S3", "5.00"),
+    ])
+    draft = RULES.replace("split: {web: 60, search: 40}", "split: {web: 50, search: 50}") + (
+        "  - name: Storage to search\n    match: {service_name: Amazon S3}\n    to: search\n")
+    result = impact.impact(configured, engine(configured, new_duck()), access.CLI, "2026-10", draft)
+    assert result.errors == []
+    rows = {team: (before, after, change) for team, _, before, after, change in result.rows}
+    assert rows["web"] == (D("118"), D("115"), D("-3"))
+    assert rows["search"] == (D("12"), D("20"), D("8"))
+    assert rows["Unallocated"] == (D("5"), D("0"), D("-5"))
+    assert result.charges_moved == 3  # two networking charges change shares, the S3 charge finds a team
+    assert len(versions.versions(configured)) == 1  # nothing was saved
+
+
+def test_a_draft_with_errors_is_not_allocated(configured):
+    result = impact.impact(configured, engine(configured, new_duck()), access.CLI, "2026-10",
+                           "rules:\n  - {name: X, match: {service_name: S3}, to: nobody}\n")
+    assert result.rows == [] and result.errors == ["draft: rule 'X', to: unknown team 'nobody'"]

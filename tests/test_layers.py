@@ -6,7 +6,7 @@ from pathlib import Path
 
 LIB = Path(__file__).resolve().parent.parent / "lib"
 LAYERS = [["core"], ["store"], ["config"], ["sources"], ["allocation"], ["reports"], ["budgets", "anomalies"],
-          ["notify"], ["alerts", "month_end"], ["people"], ["demo"], ["web", "cli"]]
+          ["notify"], ["month_end"], ["alerts"], ["people"], ["demo"], ["web", "cli"]]
 RANK = {pkg: i for i, level in enumerate(LAYERS) for pkg in level}
 
 

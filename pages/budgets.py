@@ -37,7 +37,7 @@ else:
     st.subheader("Variance comments")
     for at, author, text in budget.comments(ctx.store, ctx.user, s.budget):
         st.markdown(f"**{author}** · {at}  \n{text}")
-    if access.can(ctx.user, "triage") and (ctx.user.scope is None or s.department in ctx.user.scope):
+    if access.can(ctx.user, "triage") and (ctx.user.sees(s.department)):
         with st.form("comment", clear_on_submit=True):
             text = st.text_area("Explain the variance", placeholder="e.g. load test in week 3, one-off")
             if st.form_submit_button("Add comment") and text.strip():

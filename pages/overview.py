@@ -22,7 +22,7 @@ a.metric("This period", fmt(o.total, f.currency),
          delta=f"{fmt(change, f.currency)} vs same days" if o.previous_period else None,
          delta_color="inverse")
 b.metric(f"Last period ({o.previous_period or '–'})", fmt(o.previous, f.currency))
-if ctx.user.scope is None:  # Unallocated belongs to no department: only whole-org roles see it
+if ctx.user.whole_org:  # Unallocated belongs to no department: only whole-org roles see it
     c.metric("Unallocated", fmt(o.unallocated, f.currency),
              delta=f"{(o.unallocated / o.total * 100 if o.total else 0):.1f}% of spend", delta_color="off")
 else:

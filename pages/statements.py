@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from lib.core.exports import to_csv_bytes
 from lib.core.money import fmt
 from lib.month_end import closes, journal, statement_files, statements
 from lib.web import context
@@ -33,7 +34,7 @@ left.download_button("All statements (ZIP)", statement_files.deferred(ctx.store,
 lines, problems = journal.journal(ctx.store, ctx.con, ctx.user, f.month, f.metric)
 if not problems:
     frame = pd.DataFrame(journal.as_rows(lines), columns=journal.HEADER)
-    right.download_button("Journal (CSV)", frame.to_csv(index=False).encode("utf-8"),
+    right.download_button("Journal (CSV)", to_csv_bytes(frame),
                           file_name=f"journal-{f.month}.csv", mime="text/csv", icon=":material/account_balance:",
                           on_click=journal.record_download, args=(ctx.store, ctx.user, f.month, len(lines)),
                           key="journal")

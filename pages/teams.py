@@ -11,7 +11,7 @@ from lib.web import charts, context
 ctx = context.context()
 f = ctx.filters
 org = current_org(ctx.store)
-departments = [d for d in org.departments if ctx.user.scope is None or d.id in ctx.user.scope]
+departments = [d for d in org.departments if ctx.user.sees(d.id)]
 st.title("Teams")
 if not departments:
     st.info("You are not assigned to a department yet; ask an admin.")

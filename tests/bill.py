@@ -1,9 +1,12 @@
 """Small bills written the way a person reads them, saved as real FOCUS CSV files.
 
->>> path = write_bill(tmp_path / "bill.csv", [
+>>> import tempfile
+>>> path = write_bill(Path(tempfile.mkdtemp()) / "bill.csv", [
 ...     charge("web", "Amazon EC2", 100),
 ...     charge(None, "AWS Support (Business)", 18, category="Management and Governance"),
 ... ])
+>>> len(Path(path).read_text().splitlines())  # a header and two charges
+3
 """
 
 import csv

@@ -9,6 +9,9 @@ from lib.store.lake import engine, new_duck
 from lib.store.state import open_store
 from tests.bill import write_bill
 
+# An app script for the role x page tests, not a test module: collecting it (for doctests) would run it.
+collect_ignore = ["access_app.py"]
+
 ORG = """
 departments:
   - {id: engineering, name: Engineering, heads: [dana], gl_account: "6100"}

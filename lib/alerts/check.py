@@ -127,6 +127,6 @@ def alert_log(store: Store, user: access.User, status: str | None = None, kind: 
                           "attempts, last_error, department from deliveries where kind like '%alert' "
                           "and (? is null or status = ?) and (? is null or kind = ?) "
                           "order by coalesce(sent_at, tried_at) desc, id desc", (status, status, kind, kind)).fetchall()
-    visible = [dict(r) for r in rows if user.scope is None or r["department"] in user.scope][:limit]
+    visible = [dict(r) for r in rows if user.sees(r["department"])][:limit]
     cols = ["time", "kind", "subject", "channel", "recipient", "status", "attempts", "last_error", "department"]
     return pd.DataFrame(visible, columns=cols)

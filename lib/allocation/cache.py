@@ -19,6 +19,7 @@ from lib.allocation import engine
 from lib.config.org import parse_org
 from lib.config.rules import parse_rules
 from lib.config.versions import version_for_period
+from lib.core.sql import literal_list
 from lib.store import crypto, tags
 from lib.store.state import Store, now_iso, state
 
@@ -117,8 +118,8 @@ def allocated_view(store: Store, con, only: list[str] | None = None) -> str:
     """Make sure every period is allocated and (re)create the view `allocated` over the results."""
     files = [ensure_period(store, con, p) for p in periods(store) if only is None or p in only]
     if files:
-        quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        con.execute(f"create or replace view allocated as select * from read_parquet([{quoted}], {crypto.parquet_read_options()})")
+        con.execute(f"create or replace view allocated as select * from read_parquet({literal_list(files)}, "
+                    f"{crypto.parquet_read_options()})")
     else:
         con.execute(f"create or replace view allocated as {EMPTY_ALLOCATED}")
     return "allocated"

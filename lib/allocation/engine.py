@@ -27,6 +27,7 @@ import pyarrow as pa
 from lib.config.org import UNALLOCATED, Org
 from lib.config.rules import Condition, Rule, tag_keys
 from lib.core import focus
+from lib.core.sql import literal
 from lib.store import crypto
 from lib.store.tags import alias
 
@@ -248,7 +249,7 @@ def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], 
                    charges, billed, effective, list
             from gk g where kind is distinct from 'split' or not shared),
         both_ as (select * from split union all select * from rest)
-        select '{period}' as x_BillingPeriod, ChargeDate, BillingCurrency,
+        select {literal(period)} as x_BillingPeriod, ChargeDate, BillingCurrency,
                coalesce(b.team, '{UNALLOCATED}') as team, coalesce(t.department, '{UNALLOCATED}') as department,
                b.rule, {int(rules_version)} as rules_version, b.reason, b.share, {dims},
                sum(billed) as billed, sum(effective) as effective, sum(list) as list,
@@ -291,7 +292,7 @@ def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Or
         for step in todo[:-1]:
             con.execute(f"create or replace temp table {step.name} as {step.sql}", list(step.params))
         options = crypto.parquet_write_options(con)
-        con.execute(f"copy ({todo[-1].sql}) to '{out_path}' (format parquet, compression zstd{options})")
+        con.execute(f"copy ({todo[-1].sql}) to {literal(out_path)} (format parquet, compression zstd{options})")
     finally:
         for name in [*tables, *(s.name for s in todo[:-1])]:
             con.execute(f"drop table if exists {name}")

@@ -18,6 +18,7 @@ from lib.allocation.engine import plan
 from lib.config.org import parse_org
 from lib.config.rules import Rule, parse_rules, tag_keys
 from lib.core import access, focus
+from lib.core.sql import literal
 from lib.store import crypto
 from lib.store import tags as store_tags
 from lib.store.tags import alias
@@ -36,17 +37,13 @@ def _destinations(rules: tuple[Rule, ...], idx: str) -> str:
     whens = []
     for i, r in enumerate(rules):
         if r.to:
-            whens.append(f"when {i} then 'team:{r.to}'")
+            whens.append(f"when {i} then {literal('team:' + r.to)}")
         elif r.to_tag:
             whens.append(f"when {i} then 'tag:' || coalesce(lower(trim({alias(r.to_tag)})), '')")
         else:
             shares = r.split if isinstance(r.split, str) else ",".join(f"{t}={p}" for t, p in r.split)
-            whens.append(f"when {i} then {_quote(f'split:{shares}:' + ','.join(r.among))}")
+            whens.append(f"when {i} then {literal(f'split:{shares}:' + ','.join(r.among))}")
     return f"case {idx} {' '.join(whens)} else 'unallocated' end" if whens else "'unallocated'"
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def charges_moved(con, source_sql: str, period: str, before, after) -> int:

@@ -24,6 +24,7 @@ from lib.allocation import cache, engine
 from lib.config.org import parse_org
 from lib.config.rules import parse_rules, tag_keys
 from lib.core import access
+from lib.core.sql import literal
 from lib.store import audit, crypto
 from lib.store.lake import parquet_source
 from lib.store.state import Store, now_iso, state
@@ -146,8 +147,7 @@ def tag_sql(key: str) -> str:
     Written in the DuckDB dialect like every step, transpiled with them; only the functions differ
     from lib.store.tags.extract, because Spark reads JSON with from_json instead of json_keys.
     """
-    lit = key.lower().replace("'", "''")
-    found = f"map_filter(from_json(Tags, 'map<string,string>'), (k, v) -> lower(k) = '{lit}')"
+    found = f"map_filter(from_json(Tags, 'map<string,string>'), (k, v) -> lower(k) = {literal(key.lower())})"
     return f"try_element_at(map_values({found}), 1) as {alias(key)}"
 
 

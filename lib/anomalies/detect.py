@@ -162,7 +162,7 @@ def history(con, user: access.User, anomaly: Anomaly, metric: str = "effective",
     import pandas as pd
 
     access.require(user, "view_spend")
-    if user.scope is not None and anomaly.department not in user.scope:
+    if not user.sees(anomaly.department):
         raise access.PermissionDenied(f"{user.username} may not see team {anomaly.team}")
     key = SeriesKey(anomaly.team, anomaly.department, anomaly.service_name, anomaly.currency)
     series = load_series(con, metric_column(metric), user.scope, only=key)

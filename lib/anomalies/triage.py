@@ -22,7 +22,7 @@ EXPECTED_DAYS = 90
 def set_state(store: Store, user: access.User, anomaly, new_state: str, comment: str = "") -> list[str]:
     """Record a triage decision and its audit entry in one transaction; returns problems (empty = done)."""
     access.require(user, "triage")
-    if user.scope is not None and anomaly.department not in user.scope:
+    if not user.sees(anomaly.department):
         raise access.PermissionDenied(f"{user.username} may not triage anomalies of team {anomaly.team}")
     if new_state not in STATES:
         return [f"state: {new_state!r} is not one of {', '.join(STATES)}"]

@@ -30,6 +30,9 @@ import pandas as pd
 from lib.config.org import Org
 from lib.config.versions import current_org
 from lib.core import access
+from lib.core.exports import csv_text
+from lib.core.money import CURRENCIES
+from lib.core.periods import is_period
 from lib.core.problems import Problem
 from lib.store import audit
 from lib.store.state import Store, now_iso, state
@@ -37,17 +40,6 @@ from lib.store.state import Store, now_iso, state
 DEFAULT_THRESHOLDS = (50, 80, 100)
 DEFAULT_FORECAST_THRESHOLDS = (100,)  # a forecast at 50% of budget is normal, not news
 SCOPES = ("team", "department")
-# ISO 4217 active codes.
-_ISO_4217 = """
-AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF
-CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD
-HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD
-MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
-PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY
-TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
-"""
-CURRENCIES = frozenset(_ISO_4217.split())
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^FY(\d{4})$")
 
@@ -75,7 +67,7 @@ def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
 def period_months(period: str, fy_start: int = 1) -> tuple[str, ...]:
     """The 'YYYY-MM' months a budget period covers; () for a period that is not well-formed."""
     period = str(period).strip()
-    if m := _MONTH.match(period):
+    if is_period(period):
         return (period,)
     if m := _QUARTER.match(period):
         first, count = (int(m[1]), fy_start), 3
@@ -232,7 +224,7 @@ def list_budgets(store: Store, user: access.User, org: Org | None = None) -> lis
         b = Budget(scope, owner, period, Decimal(amount), currency, _thresholds(levels, DEFAULT_THRESHOLDS),
                    _thresholds(f_levels, DEFAULT_FORECAST_THRESHOLDS))
         known = any(t.id == owner for t in org.teams) if scope == "team" else any(d.id == owner for d in org.departments)
-        if known and (user.scope is None or department_of(org, b) in user.scope):
+        if known and (user.sees(department_of(org, b))):
             out.append(b)
     return out
 
@@ -247,11 +239,7 @@ def _csv_row(b: Budget) -> list[str]:
 
 def budgets_csv(budgets: list[Budget]) -> str:
     """Budgets as the CSV that load_budgets_csv reads back unchanged."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    w.writerows(_csv_row(b) for b in budgets)
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, (_csv_row(b) for b in budgets))
 
 
 def budgets_frame(budgets: list[Budget]) -> pd.DataFrame:
@@ -266,7 +254,7 @@ def add_comment(store: Store, user: access.User, budget: Budget, text: str) -> N
     if not text:
         raise ValueError("a comment needs some text")
     dept = department_of(current_org(store), budget)
-    if user.scope is not None and dept not in user.scope:
+    if not user.sees(dept):
         raise access.PermissionDenied(f"{user.username} may not comment on {budget.key}")
     with state(store, write=True) as db:
         db.execute("insert into budget_comments (scope, owner, period, at, author, text) values (?, ?, ?, ?, ?, ?)",
@@ -277,7 +265,7 @@ def add_comment(store: Store, user: access.User, budget: Budget, text: str) -> N
 def comments(store: Store, user: access.User, budget: Budget) -> list[tuple[str, str, str]]:
     """(at, author, text) of the variance comments on a budget the user may see, oldest first."""
     access.require(user, "view_spend")
-    if user.scope is not None and department_of(current_org(store), budget) not in user.scope:
+    if not user.sees(department_of(current_org(store), budget)):
         return []
     with state(store) as db:
         return [tuple(r) for r in db.execute(

@@ -98,11 +98,11 @@ def budget_status(store: Store, con, user: access.User, metric: str = "effective
     if key is None or key not in _CACHE:
         everything = _compute(store, con, metric, month, today, view or _allocated(store, con))
         if key is None:
-            return [s for s in everything if user.scope is None or s.department in user.scope]
+            return [s for s in everything if user.sees(s.department)]
         while len(_CACHE) >= CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = everything
-    return [s for s in _CACHE[key] if user.scope is None or s.department in user.scope]
+    return [s for s in _CACHE[key] if user.sees(s.department)]
 
 
 def _signature(store: Store) -> str:

@@ -6,12 +6,11 @@ lib package; nothing imports it. The helpers here are the one way a verb reads a
 writes CSV and refuses bad input.
 """
 
-import csv
 import sys
 from pathlib import Path
 
-from lib.core.exports import safe_cell
-from lib.core.periods import MONTH
+from lib.core import exports
+from lib.core.periods import period_problem
 
 
 class UsageError(Exception):
@@ -23,14 +22,13 @@ def fail(message: str) -> None:
 
 
 def write_csv(header: list[str], rows) -> None:
-    out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(header)
-    out.writerows([safe_cell(v) for v in row] for row in rows)
+    """CSV to stdout, formula-safe (lib.core.exports)."""
+    exports.write_csv(sys.stdout, header, rows)
 
 
 def month_arg(value: str) -> str:
-    if not MONTH.fullmatch(value or ""):
-        fail(f"--month {value!r} is not a billing period like 2026-07")
+    if problem := period_problem(value, "--month"):
+        fail(problem)
     return value
 
 

@@ -1,11 +1,11 @@
 """Month-end verbs: statement, statements, journal, reconcile, close, reopen."""
 
-import csv
 import sys
 from pathlib import Path
 
 from lib.cli import fail, write_csv
-from lib.core import access
+from lib.core import access, exports
+from lib.core.periods import period_problem
 from lib.month_end import close, journal, reconcile, statement_files, statement_mail, statements
 from lib.store.lake import new_duck
 
@@ -13,7 +13,7 @@ METRICS = ["effective", "billed", "list"]
 
 
 def _engine(store, month: str):
-    problem = statements.check_period(month)
+    problem = period_problem(month)
     if problem:
         fail(problem)
     return statements.prepare(store, new_duck())
@@ -67,9 +67,7 @@ def journal_cmd(store, args):
     if args.out:
         try:
             with open(args.out, "w", newline="", encoding="utf-8") as f:
-                out = csv.writer(f, lineterminator="\n")
-                out.writerow(journal.HEADER)
-                out.writerows(journal.as_rows(lines))
+                exports.write_csv(f, journal.HEADER, journal.as_rows(lines))
         except OSError as exc:
             fail(f"cannot write {args.out}: {exc.strerror}")
         print(f"wrote {args.out} ({len(lines)} lines)", file=sys.stderr)

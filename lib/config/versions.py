@@ -8,11 +8,11 @@ an org can never make a stored rules version unusable.
 (4, [])
 """
 
-import re
 
 from lib.config.org import Org, dump_org, parse_org
 from lib.config.rules import RuleVersion, parse_rules, tag_keys
 from lib.core import access
+from lib.core.periods import period_problem
 from lib.store import audit
 from lib.store.state import Store, now_iso, state
 
@@ -67,8 +67,8 @@ def save_rules(store: Store, text: str, user: access.User, comment: str = "",
                effective_from: str | None = None) -> tuple[int | None, list[str]]:
     """Validate and store rules as a new version (audited); returns (version id, errors)."""
     access.require(user, "edit_config")
-    if effective_from and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", effective_from):
-        return None, [f"effective_from: {effective_from!r} is not a billing period like 2026-07"]
+    if effective_from and (problem := period_problem(effective_from, "effective_from")):
+        return None, [problem]
     rules, errors = parse_rules(text, current_org(store))
     if errors:
         return None, errors

@@ -1,7 +1,8 @@
 """Who may do what: roles are data, and every lib function that reads or changes data checks here.
 
->>> can(User("dana", "department_head", frozenset({"engineering"})), "close_month")
-False
+>>> dana = User("dana", "department_head", frozenset({"engineering"}))
+>>> can(dana, "close_month"), dana.sees("engineering"), dana.sees("sales"), dana.sees(None)
+(False, True, False, False)
 """
 
 from dataclasses import dataclass
@@ -42,6 +43,15 @@ class User:
     def scope(self) -> frozenset[str] | None:
         """The departments this user may see; None means the whole organization."""
         return self.departments if self.role in SCOPED_ROLES else None
+
+    @property
+    def whole_org(self) -> bool:
+        """True for roles that see every department (and so the Unallocated remainder)."""
+        return self.scope is None
+
+    def sees(self, department: str | None) -> bool:
+        """THE scope rule: may this user see this department's numbers? (Unallocated has no department.)"""
+        return self.scope is None or department in self.scope
 
 
 # The CLI runs jobs for finance and admins on the machine itself: all permissions, unscoped.

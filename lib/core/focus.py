@@ -86,22 +86,27 @@ MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
 CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
 CHARGE_FREQUENCIES = ("One-Time", "Recurring", "Usage-Based")
 
-# Cost bases a user may choose. 'list' and 'contracted' fall back to BilledCost where a
-# provider does not publish them (FOCUS: credits and tax rows carry BilledCost there).
-METRICS = {"effective": "EffectiveCost", "billed": "BilledCost", "list": "ListCost"}
+# Cost bases a user may choose, and THE check of one. On the `allocated` view each basis is a column
+# of its own name; over raw charges it is the FOCUS column below. 'list' falls back to BilledCost where
+# a provider publishes no ListCost (FOCUS: credit and tax rows carry BilledCost only).
+METRICS = ("effective", "billed", "list")
+COST_COLUMNS = {"effective": "EffectiveCost", "billed": "BilledCost", "list": "coalesce(ListCost, BilledCost)"}
 
-# Dimensions a user may group by: checked here before a name becomes an SQL identifier.
-DIMENSIONS = {
-    "provider": "ProviderName",
-    "service": "ServiceName",
-    "service_category": "ServiceCategory",
-    "account": "SubAccountId",
-    "billing_account": "BillingAccountId",
-    "region": "RegionId",
-    "charge_category": "ChargeCategory",
-    "resource": "ResourceId",
-    "sku": "SkuId",
-}
+
+def metric(name: str) -> str:
+    """The cost basis, checked: 'effective', 'billed' or 'list' (a ValueError for anything else)."""
+    if name not in METRICS:
+        raise ValueError(f"unknown cost basis {name!r}: use one of {', '.join(METRICS)}")
+    return name
+
+
+def cost_column(name: str) -> str:
+    """The SQL expression of a cost basis over FOCUS charges.
+
+    >>> cost_column("list")
+    'coalesce(ListCost, BilledCost)'
+    """
+    return COST_COLUMNS[metric(name)]
 
 
 def snake(name: str) -> str:

@@ -17,9 +17,9 @@ def is_period(value) -> bool:
     return isinstance(value, str) and MONTH.fullmatch(value) is not None
 
 
-def period_problem(value, what: str = "period") -> str | None:
-    """None for a good period, else the sentence a user reads."""
-    return None if is_period(value) else f"{what}: {value!r} is not a billing period like 2026-07"
+def period_problem(value, what: str = "month") -> str | None:
+    """None for a good period, else the sentence a user reads: "month '2026-13' is not a billing period like 2026-07"."""
+    return None if is_period(value) else f"{what} {value!r} is not a billing period like 2026-07"
 
 
 def shift(period: str, months: int) -> str:

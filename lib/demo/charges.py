@@ -13,6 +13,7 @@ and adds credits.
 from datetime import date, timedelta
 from pathlib import Path
 
+from lib.core.sql import literal, literal_list
 from lib.demo import catalog
 
 CATALOG_TABLES = {
@@ -138,11 +139,10 @@ left join demo_commitments c on c.service = p.service and p.cover_draw < c.cover
 def _copy(con, sql: str, path: str, options: str = "") -> None:
     # Row order does not matter in a bill, and letting DuckDB write in any order keeps memory flat;
     # the file is read once by the importer and deleted, so light compression is enough.
-    target = str(path).replace("'", "''")
     con.execute("set preserve_insertion_order = false")
     con.execute("set partitioned_write_flush_threshold = 100000")  # bounds memory at 100M charges
     try:
-        con.execute(f"copy ({sql}) to '{target}' (format parquet, compression snappy{options})")
+        con.execute(f"copy ({sql}) to {literal(path)} (format parquet, compression snappy{options})")
     finally:
         con.execute("reset preserve_insertion_order")
         con.execute("reset partitioned_write_flush_threshold")
@@ -161,8 +161,8 @@ def write_usage(con, folder: str) -> list[str]:
 
 def write_periodic(con, usage_files: list[str], path: str) -> None:
     """Write the charges priced from usage (commitment fees and purchases, support, tax) and credits."""
-    files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in usage_files)
-    _copy(con, PERIODIC_SQL.replace("{usage}", f"read_parquet([{files}], hive_partitioning = false)"), path)
+    _copy(con, PERIODIC_SQL.replace("{usage}", f"read_parquet({literal_list(usage_files)}, hive_partitioning = false)"),
+          path)
 
 
 # Daily usage: cost = share of the workload x resource size x growth x weekday pattern x noise.

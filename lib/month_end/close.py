@@ -13,6 +13,7 @@ import json
 
 from lib.allocation import cache
 from lib.core import access
+from lib.core.periods import period_problem
 from lib.month_end import reconcile, statement_files, statement_mail, statements
 from lib.month_end.closes import CloseRecord, adjustments, current_close, current_totals, next_issue
 from lib.notify import channels
@@ -24,7 +25,7 @@ def close_month(store: Store, con, user: access.User, period: str, override_reas
                 metric: str = "effective") -> tuple[CloseRecord | None, list[str]]:
     """Close a reconciled period (or one with a recorded override reason); returns (record, problems)."""
     access.require(user, "close_month")
-    problem = statements.check_period(period)
+    problem = period_problem(period)
     if problem:
         return None, [problem]
     if current_close(store, period):

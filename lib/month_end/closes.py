@@ -76,7 +76,7 @@ def _frozen(db, close_id: int) -> list[tuple[str, str, str, str, str, Decimal]]:
 
 
 def current_totals(con, period: str, metric: str, source: str = "allocated") -> dict[tuple[str, str, str], Decimal]:
-    rows = con.execute(f"select team, ProviderName, BillingCurrency, sum({focus_metric(metric)}) from {source} "
+    rows = con.execute(f"select team, ProviderName, BillingCurrency, sum({focus.metric(metric)}) from {source} "
                        "where x_BillingPeriod = ? group by all", [period]).fetchall()
     return {(t, p, c): money.to_decimal(v) for t, p, c, v in rows}
 
@@ -97,12 +97,6 @@ def restated_totals(store: Store, con, period: str, metric: str) -> dict[tuple[s
 
 
 
-
-
-def focus_metric(metric: str) -> str:
-    if metric not in focus.METRICS:
-        raise ValueError(f"unknown cost basis {metric!r}")
-    return metric
 
 
 def adjustments(store: Store, con, period: str, metric: str) -> list[tuple[str, str, str, str, Decimal]]:

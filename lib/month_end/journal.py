@@ -19,7 +19,9 @@ import yaml
 
 from lib.config.org import UNALLOCATED
 from lib.core import access, money
-from lib.month_end import closes, statement_csv, statements
+from lib.core.money import CENT
+from lib.core.periods import period_problem
+from lib.month_end import closes, statements
 from lib.store import audit
 from lib.store.state import Store, state
 
@@ -95,7 +97,7 @@ def journal(store: Store, con, user: access.User, period: str,
             metric: str = "effective") -> tuple[list[JournalLine], list[str]]:
     """The balanced journal of a period; (lines, problems)."""
     access.require(user, "export")
-    problem = statements.check_period(period)
+    problem = period_problem(period)
     if problem or not statements.has_data(con, period):
         return [], [problem or f"no charges for {period}"]
     amounts = team_amounts(store, con, period, metric)
@@ -156,8 +158,6 @@ def record_download(store: Store, user: access.User, period: str, lines: int) ->
 
 
 def as_rows(lines: list[JournalLine]) -> list[tuple]:
-    """CSV rows; text cells are neutralized against spreadsheet formulas."""
-    text = statement_csv.neutralize
-    return [(text(j.journal), j.line, j.date, text(j.account), text(j.cost_center), text(j.team),
-             text(j.department), text(j.provider), j.currency, f"{j.debit:.2f}", f"{j.credit:.2f}", text(j.memo))
-            for j in lines]
+    """CSV rows (write them with lib.core.exports, which neutralizes spreadsheet formulas)."""
+    return [(j.journal, j.line, j.date, j.account, j.cost_center, j.team, j.department, j.provider, j.currency,
+             j.debit.quantize(CENT), j.credit.quantize(CENT), j.memo) for j in lines]

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from lib.allocation import cache
 from lib.config.org import UNALLOCATED
-from lib.core import access, money
+from lib.core import access, focus, money
 from lib.month_end import closes
 from lib.store.lake import lake_source
 from lib.store.state import Store, state
@@ -92,7 +92,7 @@ FRESHNESS_SQL = """
 def reconcile(store: Store, con, user: access.User, period: str, metric: str = "effective") -> Reconciliation:
     """The reconciliation of a period on a cost basis ('effective', 'billed' or 'list')."""
     access.require(user, "close_month")
-    col = {"effective": "EffectiveCost", "billed": "BilledCost", "list": "ListCost"}[closes.focus_metric(metric)]
+    col = focus.cost_column(metric)
     closed = closes.current_close(store, period) is not None
     source = lake_source(store, list(cache.inputs(store, period).files)) if closed else "charges"
     accounts = con.execute(ACCOUNTS_SQL.format(col=col, source=source), [period]).fetchall()

@@ -2,35 +2,20 @@
 
 Every row repeats who, when and what (statement number, period, subject, currency, cost
 basis), so the file can be filtered or pivoted as it is. Text cells that a spreadsheet would
-run as a formula are neutralized. The content hash (also printed in the PDF footer) is the
+run as a formula are neutralized (lib.core.exports). The content hash (also printed in the PDF footer) is the
 SHA-256 of every row except the hash row itself, so both formats prove the same content.
 
->>> neutralize("=1+2")
-"'=1+2"
+>>> HEADER[:4]
+('statement', 'period', 'kind', 'subject')
 """
 
-import csv
 import hashlib
-import io
 
+from lib.core.exports import csv_text
 from lib.month_end.statements import Statement
 
 HEADER = ("statement", "period", "kind", "subject", "department", "cost_center", "currency", "cost_basis",
           "section", "item", "team", "provider", "service", "account_id", "account_name", "rule", "share", "amount", "note")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value) -> str:
-    """Prefix a quote to text a spreadsheet would run as a formula ('=', '+', '-', '@', tab, CR)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _cell(value) -> str:
-    # Amounts and shares are numbers we wrote ourselves: a leading minus is a sign, not a formula.
-    return str(value) if isinstance(value, (int, float)) or hasattr(value, "as_tuple") else neutralize(value)
-
-
 def rows(st: Statement) -> list[tuple]:
     """Every row of the statement except the content hash row, in a stable order."""
     out = []
@@ -64,12 +49,9 @@ def content_hash(st: Statement) -> str:
 
 
 def _text(body: list[tuple], header: bool = True) -> str:
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    if header:
-        out.writerow(HEADER)
-    out.writerows([_cell(v) for v in row] for row in body)
-    return buf.getvalue()
+    # Amounts and shares are Decimals we wrote ourselves: a leading minus is a sign, not a formula.
+    text = csv_text(HEADER, body)
+    return text if header else text.split("\n", 1)[1]
 
 
 def render(st: Statement) -> bytes:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lib.core import access
+from lib.core.periods import period_problem
 from lib.month_end import closes, statement_csv, statement_pdf, statements
 from lib.store import audit
 from lib.store.state import Store
@@ -119,7 +120,7 @@ def zip_period(store: Store, con, user: access.User, period: str, metric: str = 
                formats: tuple[str, ...] = ("pdf", "csv")) -> tuple[bytes | None, list[str]]:
     """Every visible team's statements for the period as one ZIP (audited once)."""
     access.require(user, "export")
-    problem = statements.check_period(period)
+    problem = period_problem(period)
     if problem:
         return None, [problem]
     built, problems = period_files(store, con, user, period, formats, metric)

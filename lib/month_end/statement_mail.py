@@ -11,7 +11,8 @@ next run, and what was sent is never sent twice. Every run is audited.
 
 from functools import partial
 
-from lib.core import access
+from lib.core import access, money
+from lib.core.periods import period_problem
 from lib.month_end import statement_csv, statements
 from lib.month_end.statement_files import file_name, period_files
 from lib.notify import channels, recipients
@@ -21,7 +22,7 @@ from lib.store.state import Store
 
 def _message(st: statements.Statement) -> tuple[str, str]:
     subject = f"Cloud chargeback statement {st.number} ({st.subject_name}, {st.period})"
-    totals = "\n".join(f"  {b.currency}: {statement_csv.neutralize(b.due)}" for b in st.blocks)
+    totals = "\n".join(f"  {b.currency}: {money.fmt(b.due, b.currency)}" for b in st.blocks)
     body = (f"Hello,\n\nattached is the cloud cost statement of {st.subject_name} ({st.department_name}) for "
             f"{st.period}{' (draft: the month is not closed yet)' if st.status == 'draft' else ''}.\n\n"
             f"Amount charged:\n{totals}\n\nStatement {st.number}, content hash {statement_csv.content_hash(st)}.\n")
@@ -32,7 +33,7 @@ def deliver(store: Store, con, user: access.User, period: str, with_csv: bool = 
             metric: str = "effective") -> tuple[list[tuple[str, str, str]], list[str]]:
     """Send every visible team's statement; ([(team, address, 'sent'|'failed'|'skipped')], problems)."""
     access.require(user, "export")
-    problem = statements.check_period(period)
+    problem = period_problem(period)
     formats = ("pdf", "csv") if with_csv else ("pdf",)
     built, problems = ([], [problem]) if problem else period_files(store, con, user, period, formats, metric)
     if problems or not built:

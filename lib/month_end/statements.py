@@ -10,7 +10,6 @@ shared-cost tables are sums of those rounded lines, so every table adds up too.
 ('CB-2026-10-web-1', Decimal('1234.56'))
 """
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -19,6 +18,7 @@ from lib.allocation import cache
 from lib.allocation import resources as allocation_resources
 from lib.config.org import Org, parse_org
 from lib.core import access, focus, money, periods
+from lib.core.periods import period_problem
 from lib.month_end import closes
 from lib.store.lake import engine
 from lib.store.state import Store, state
@@ -26,7 +26,6 @@ from lib.store.state import Store, state
 SUBJECTS = {"team": "team", "department": "department"}  # subject kind -> allocated column
 TREND_MONTHS = 6
 TOP_RESOURCES = 10
-PERIOD_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 @dataclass(frozen=True)
@@ -103,10 +102,6 @@ class Statement:
     blocks: tuple[Block, ...]
 
 
-def check_period(period: str) -> str | None:
-    return None if period and PERIOD_RE.fullmatch(period) else f"month {period!r} is not a billing period like 2026-10"
-
-
 def subject_of(org: Org, user: access.User, kind: str, subject: str) -> tuple[str, str, str, str] | None:
     """(name, department id, department name, cost center) if the user may see it, else None.
 
@@ -163,13 +158,13 @@ def build_all(store: Store, con, user: access.User, period: str, metric: str = "
     so a month's 200 statements cost about as much to query as one.
     """
     access.require(user, "export")
-    problem = check_period(period) or (None if metric in focus.METRICS else f"unknown cost basis {metric!r}")
+    problem = period_problem(period) or (None if metric in focus.METRICS else f"unknown cost basis {metric!r}")
     if problem:
         return [], [problem]
     org = organization(store)
     if subjects is None:
         subjects = teams_with_charges(store, con, user, period) if kind == "team" else [
-            d.id for d in org.departments if user.scope is None or d.id in user.scope]
+            d.id for d in org.departments if user.sees(d.id)]
     found = {s: subject_of(org, user, kind, s) for s in subjects}
     unknown = [s for s, f in found.items() if f is None]
     if unknown:

@@ -12,7 +12,7 @@ split repeats each of its rows once per team, and at resource grain that would n
 import pandas as pd
 
 from lib.allocation import resources
-from lib.core import access, money
+from lib.core import access, focus, money
 from lib.reports import spend
 
 
@@ -20,7 +20,7 @@ def _team_rows(store, con, user, period: str, team: str, metric: str, currency: 
                extra: list | None = None):
     access.require(user, "view_spend")
     where, params = spend.scope_sql(user)
-    metric = spend.metric_column(metric)
+    metric = focus.metric(metric)
     source = resources.resources_file(store, con, period)
     return con.execute(
         f"select {select.format(metric=metric)} from {source} "

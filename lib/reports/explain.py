@@ -4,16 +4,9 @@
 [('Team tag', 4, '', '1.000000', 'USD', '81234.55', 18211), ('Support', 4, '', '0.412300', ...)]
 """
 
-from lib.config.org import UNALLOCATED
-from lib.core import access
+from lib.core import access, focus
 from lib.core.money import round_lines
 from lib.reports import spend
-
-
-def visible_team(user: access.User, team: str, team_departments: dict[str, str]) -> bool:
-    if user.scope is None:
-        return True
-    return team != UNALLOCATED and team_departments.get(team) in user.scope
 
 
 def by_rule(con, user: access.User, period: str, team: str, metric: str = "effective") -> list[tuple]:
@@ -22,7 +15,7 @@ def by_rule(con, user: access.User, period: str, team: str, metric: str = "effec
     rows = con.execute(
         f"select coalesce(rule, ''), rules_version, coalesce(reason, ''), "
         f"case when min(share) = max(share) then cast(round(min(share), 6) as varchar) else 'varies' end, "
-        f"BillingCurrency, sum({spend.metric_column(metric)}), sum(charges) from allocated "
+        f"BillingCurrency, sum({focus.metric(metric)}), sum(charges) from allocated "
         f"where {where} and team = ? and x_BillingPeriod = ? group by 1, 2, 3, 5 order by 5, 6 desc",
         params + [team, period]).fetchall()
     out = []

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pandas as pd
 
 from lib.config.org import UNALLOCATED
+from lib.core import focus
 from lib.reports import spend
 from lib.reports.forecast import Forecast, period_forecast
 
@@ -46,7 +47,7 @@ def _sum(rows) -> Decimal:
 
 
 def overview(con, user, period: str, metric: str, currency: str, providers=()) -> Overview:
-    metric = spend.metric_column(metric)
+    metric = focus.metric(metric)
     prev = previous_period(spend.periods(con), period)
     cur_rows = spend.totals(con, user, period, "department", metric, currency, providers)
     prev_rows = spend.totals(con, user, prev, "department", metric, currency, providers) if prev else []
@@ -88,7 +89,7 @@ def month_end_forecast(con, user, period: str, metric: str, currency: str, provi
 
 
 def unallocated_trend(con, user, metric: str, currency: str) -> pd.DataFrame:
-    metric = spend.metric_column(metric)
+    metric = focus.metric(metric)
     where, params = spend.filters_sql(user, None, currency)
     rows = con.execute(
         f"select x_BillingPeriod, sum({metric}) filter (where team = ?), sum({metric}) from allocated "
@@ -102,7 +103,7 @@ MOVER_COLUMNS = ["kind", "name", "previous", "current", "change"]
 
 def movers(con, user, period: str, prev: str, metric: str, currency: str, providers=(), n: int = 5) -> pd.DataFrame:
     """Teams and services whose spend grew most, on the same days of month (fair mid-month)."""
-    metric = spend.metric_column(metric)
+    metric = focus.metric(metric)
     where, params = spend.filters_sql(user, [period, prev], currency, providers)
     rows = []
     for kind, col in (("team", "team"), ("service", "ServiceName")):

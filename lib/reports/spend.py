@@ -20,12 +20,6 @@ BY = {"team": "team", "department": "department", "provider": "ProviderName", "s
       "charge_category": "ChargeCategory", "rule": "coalesce(rule, reason)"}
 
 
-def metric_column(metric: str) -> str:
-    if metric not in focus.METRICS:
-        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(focus.METRICS)}")
-    return metric
-
-
 def scope_sql(user: access.User, alias: str = "") -> tuple[str, list]:
     """SQL condition and parameters limiting rows to the user's departments (true for the whole org)."""
     access.require(user, "view_spend")
@@ -63,7 +57,7 @@ def totals(con, user, period: str, by: str = "team", metric: str = "effective", 
         raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(BY)}")
     where, params = filters_sql(user, [period], currency, providers)
     rows = con.execute(
-        f"select coalesce(cast({BY[by]} as varchar), '(none)') as key, BillingCurrency, sum({metric_column(metric)}) "
+        f"select coalesce(cast({BY[by]} as varchar), '(none)') as key, BillingCurrency, sum({focus.metric(metric)}) "
         f"from allocated where {where} group by 1, 2 order by 2, 3 desc, 1", params).fetchall()
     return [(k, cur, amount) for k, cur, amount in rows]
 
@@ -98,18 +92,18 @@ def daily(con, user, periods, metric: str, currency: str, by: str | None = None,
     where, params = filters_sql(user, periods, currency, providers, teams, departments)
     key = BY[by] if by else "'total'"
     return con.execute(
-        f"select ChargeDate, {key} as key, sum({metric_column(metric)}) from allocated where {where} "
+        f"select ChargeDate, {key} as key, sum({focus.metric(metric)}) from allocated where {where} "
         f"group by 1, 2 order by 1, 2", params).fetchall()
 
 
 def unallocated_by_reason(con, user, period: str, metric: str, currency: str) -> list[tuple[str, str, Decimal]]:
     """(reason, rule, amount) of the period's Unallocated spend, biggest first: what to fix next."""
     access.require(user, "view_spend")
-    if user.scope is not None:
+    if not user.whole_org:
         return []  # Unallocated belongs to no department: only the whole-org roles see it
     return con.execute(
         f"select case when starts_with(reason, '{UNKNOWN_TAG}') then '{UNKNOWN_TAG}' else reason end, "
-        f"coalesce(rule, ''), sum({metric_column(metric)}) from allocated "
+        f"coalesce(rule, ''), sum({focus.metric(metric)}) from allocated "
         f"where team = ? and x_BillingPeriod = ? and BillingCurrency = ? group by 1, 2 order by 3 desc",
         [UNALLOCATED, period, currency]).fetchall()
 
@@ -122,7 +116,7 @@ def breakdown(con, user, periods, metric: str, currency: str, by: str, providers
         raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(BY)}")
     where, params = filters_sql(user, periods, currency, providers, teams, departments)
     return con.execute(
-        f"select coalesce(cast({BY[by]} as varchar), '(none)'), sum({metric_column(metric)}) from allocated "
+        f"select coalesce(cast({BY[by]} as varchar), '(none)'), sum({focus.metric(metric)}) from allocated "
         f"where {where} group by 1 order by 2 desc", params).fetchall()
 
 
@@ -132,5 +126,5 @@ def monthly(con, user, metric: str, currency: str, by: str | None = None, provid
     where, params = filters_sql(user, None, currency, providers, teams, departments)
     key = BY[by] if by else "'total'"
     return con.execute(
-        f"select x_BillingPeriod, {key}, sum({metric_column(metric)}) from allocated where {where} "
+        f"select x_BillingPeriod, {key}, sum({focus.metric(metric)}) from allocated where {where} "
         f"group by 1, 2 order by 1, 2", params).fetchall()

@@ -23,7 +23,7 @@ from pathlib import Path
 import boto3
 
 from lib.core.problems import Problem
-from lib.sources import native
+from lib.core.sql import literal
 from lib.sources.folder import load_paths
 
 METRICS = ["UnblendedCost", "AmortizedCost"]
@@ -109,7 +109,7 @@ def ce_sql(path: str, payer: str, tagged: bool) -> str:
     tag = ("case when split_part(g.grp.Keys[2], '$', 2) <> '' then to_json(map([split_part(g.grp.Keys[2], '$', 1)], "
            "[split_part(g.grp.Keys[2], '$', 2)]))::varchar end" if tagged else "cast(null as varchar)")
     return f"""
-    select row_number() over () as _row, {native.literal(payer)} as BillingAccountId,
+    select row_number() over () as _row, {literal(payer)} as BillingAccountId,
         {account} as SubAccountId,
         g.grp.Metrics.UnblendedCost.Unit as BillingCurrency,
         date_trunc('month', cast(g.period.Start as date)) as BillingPeriodStart,
@@ -121,7 +121,7 @@ def ce_sql(path: str, payer: str, tagged: bool) -> str:
         'Usage' as ChargeCategory, 'AWS' as ProviderName, 'AWS' as ServiceProviderName, 'AWS' as HostProviderName,
         'Amazon Web Services, Inc.' as InvoiceIssuerName, {service} as ServiceName, {tag} as Tags
     from (select r.account, r.res.TimePeriod as period, unnest(r.res.Groups) as grp
-          from (select account, unnest(results) as res from read_json({native.literal(path)},
+          from (select account, unnest(results) as res from read_json({literal(path)},
                 format = 'newline_delimited', maximum_object_size = 268435456)) r) g"""
 
 

@@ -27,6 +27,7 @@ Column names are matched without case or separators, so the CSV naming
 """
 
 from lib.core.problems import Problem
+from lib.core.sql import identifier, literal
 from lib.sources import native
 
 NAME = "aws-cur"
@@ -44,7 +45,7 @@ def sniff(columns: list[str]) -> bool:
 
 def _tags(cols: native.Columns) -> str:
     if cols.has("resource_tags") and cols.types[cols.name("resource_tags")] != "varchar":
-        return native.tags_from_map(f"to_json({native.quote(cols.name('resource_tags'))})::varchar", "user_",
+        return native.tags_from_map(f"to_json({identifier(cols.name('resource_tags'))})::varchar", "user_",
                                     trusted=True)
     if cols.has("resource_tags"):
         return native.tags_from_map(cols.get("resource_tags"), "user_")
@@ -57,7 +58,7 @@ def _tags(cols: native.Columns) -> str:
             else:  # Athena naming lower-cases and flattens: resource_tags_user_cost_center
                 tag = name[len("resource_tags_"):] if name.lower().startswith("resource_tags_") else name
                 tag = tag[5:] if tag.startswith("user_") else tag
-            pairs.append((tag, native.quote(name)))
+            pairs.append((tag, identifier(name)))
     return native.tags_from_columns(pairs)
 
 
@@ -66,10 +67,10 @@ def _product(cols: native.Columns, attribute: str, *flat: str) -> str:
     present = [cols.get(f) for f in flat if cols.has(f)]
     if present or not cols.has("product"):
         return f"coalesce({', '.join(present)})" if present else "null"
-    col = native.quote(cols.name("product"))
+    col = identifier(cols.name("product"))
     if cols.types[cols.name("product")] == "varchar":
-        return f"json_extract_string({col}, {native.literal('$.' + attribute)})"
-    return f"element_at({col}, {native.literal(attribute)})[1]"
+        return f"json_extract_string({col}, {literal('$.' + attribute)})"
+    return f"element_at({col}, {literal(attribute)})[1]"
 
 
 def mapping_sql(cols: native.Columns, src: str) -> str:

@@ -24,7 +24,8 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.core.rest import HttpRequest
 
 from lib.core.problems import Problem
-from lib.sources import folder, native
+from lib.core.sql import literal
+from lib.sources import folder
 
 TRIES = 5
 
@@ -134,10 +135,10 @@ def query_sql(actual: Path, amortized: Path, scope: str, tag_key: str | None) ->
     read = (f"select cast(usagedate as varchar) as d, subscriptionid as sub, {group} as grp, currency as cur, "
             f"sum({cost}) as amount from read_json(?, format = 'newline_delimited', union_by_name = true) "
             f"group by all")
-    tags = (f"case when b.grp is not null and b.grp <> '' then to_json(map([{native.literal(tag_key or '')}], "
+    tags = (f"case when b.grp is not null and b.grp <> '' then to_json(map([{literal(tag_key or '')}], "
             f"[b.grp]))::varchar end" if tag_key else "cast(null as varchar)")
     return f"""
-    select row_number() over () as _row, {native.literal(scope)} as BillingAccountId, b.sub as SubAccountId,
+    select row_number() over () as _row, {literal(scope)} as BillingAccountId, b.sub as SubAccountId,
         b.cur as BillingCurrency, date_trunc('month', strptime(b.d, '%Y%m%d')) as BillingPeriodStart,
         date_trunc('month', strptime(b.d, '%Y%m%d')) + interval 1 month as BillingPeriodEnd,
         strptime(b.d, '%Y%m%d') as ChargePeriodStart, strptime(b.d, '%Y%m%d') + interval 1 day as ChargePeriodEnd,
@@ -146,10 +147,10 @@ def query_sql(actual: Path, amortized: Path, scope: str, tag_key: str | None) ->
         'Microsoft' as ProviderName, 'Microsoft' as ServiceProviderName, 'Microsoft' as HostProviderName,
         'Microsoft' as InvoiceIssuerName, {"'Azure'" if tag_key else "coalesce(b.grp, 'Azure')"} as ServiceName,
         {tags} as Tags
-    from (select distinct d, sub, grp, cur from ({read.replace('?', native.literal(str(actual)))})
-          union select distinct d, sub, grp, cur from ({read.replace('?', native.literal(str(amortized)))})) b
-    left join ({read.replace('?', native.literal(str(actual)))}) a using (d, sub, grp, cur)
-    left join ({read.replace('?', native.literal(str(amortized)))}) m using (d, sub, grp, cur)"""
+    from (select distinct d, sub, grp, cur from ({read.replace('?', literal(str(actual)))})
+          union select distinct d, sub, grp, cur from ({read.replace('?', literal(str(amortized)))})) b
+    left join ({read.replace('?', literal(str(actual)))}) a using (d, sub, grp, cur)
+    left join ({read.replace('?', literal(str(amortized)))}) m using (d, sub, grp, cur)"""
 
 
 def query_fetch(src, con, months, workdir: Path, progress=None, cred=None, sleep=time.sleep):

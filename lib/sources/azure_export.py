@@ -35,6 +35,7 @@ A single file alone is loaded whole.
 from pathlib import Path
 
 from lib.core.problems import Problem
+from lib.core.sql import literal
 from lib.sources import native
 
 NAME = "azure-export"
@@ -140,7 +141,7 @@ def load(con, path: str, view: str) -> list[Problem]:
     if problems:
         return problems
     which = kind(con, path, f"{view}_src", cols)
-    con.execute(f"create or replace temp view {view} as select *, {native.literal(which)} as _kind "
+    con.execute(f"create or replace temp view {view} as select *, {literal(which)} as _kind "
                 f"from ({mapping_sql(cols, f'{view}_src')})")
     return bad_tags(con, path, view)
 

@@ -7,6 +7,7 @@ FOCUS nor `x_` (the FOCUS sample has a stray `Id`) are ignored.
 
 from lib.core import focus
 from lib.core.problems import Problem
+from lib.core.sql import identifier, literal
 
 NAME = "focus"
 RENAMED = {  # older FOCUS names -> 1.2
@@ -28,10 +29,9 @@ def sniff(columns: list[str]) -> bool:
 
 
 def reader_sql(path: str) -> str:
-    escaped = path.replace("'", "''")
     if path.lower().endswith(".parquet"):
-        return f"read_parquet('{escaped}')"
-    return (f"read_csv('{escaped}', all_varchar = true, header = true, "
+        return f"read_parquet({literal(path)})"
+    return (f"read_csv({literal(path)}, all_varchar = true, header = true, "
             f"nullstr = ['NULL', 'null', ''])")
 
 
@@ -47,13 +47,12 @@ def load(con, path: str, view: str) -> list[Problem]:
         if name is None or name in seen or name in ("x_Source", "x_BillingPeriod"):
             continue
         seen.add(name)
-        picked.append(f'"{col}" as "{name}"')
+        picked.append(f"{identifier(col)} as {identifier(name)}")
     # Line numbers: the header is line 1, so data row n is line n + 1 (Parquet: row n). A Parquet
     # reader numbers rows itself, which keeps the scan parallel; a CSV needs a window over the file.
     columns = ", ".join(picked) or "1 as _none"
     if path.lower().endswith(".parquet"):
-        escaped = path.replace("'", "''")
-        numbered = f"file_row_number + 1 as _row, {columns} from read_parquet('{escaped}', file_row_number = true)"
+        numbered = f"file_row_number + 1 as _row, {columns} from read_parquet({literal(path)}, file_row_number = true)"
     else:
         numbered = f"row_number() over () + 1 as _row, {columns} from {reader_sql(path)}"
     con.execute(f"create or replace temp view {view} as select {numbered}")

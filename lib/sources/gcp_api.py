@@ -23,7 +23,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from lib.core.problems import Problem
-from lib.sources import gcp_billing, native
+from lib.core.sql import literal
+from lib.sources import gcp_billing
 
 SCALARS = ("billing_account_id", "service.id", "service.description", "sku.id", "sku.description",
            "project.id", "project.name", "location.location", "location.region", "location.zone",
@@ -123,7 +124,7 @@ def named(con, view: str, billing) -> str:
     """Add BillingAccountName from Cloud Billing to a normalized view."""
     accounts = [r[0] for r in con.execute(f"select distinct BillingAccountId from {view}").fetchall() if r[0]]
     names = account_names(billing, accounts)
-    cases = " ".join(f"when {native.literal(a)} then {native.literal(n)}" for a, n in names.items())
+    cases = " ".join(f"when {literal(a)} then {literal(n)}" for a, n in names.items())
     expr = f"case BillingAccountId {cases} end" if cases else "cast(null as varchar)"
     con.execute(f"create or replace temp view {view}_named as select *, {expr} as BillingAccountName from {view}")
     return f"{view}_named"

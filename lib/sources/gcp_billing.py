@@ -29,6 +29,7 @@ time: a period runs from the 1st 00:00 Pacific to the next 1st, converted to UTC
 """
 
 from lib.core.problems import Problem
+from lib.core.sql import identifier, literal
 from lib.sources import native
 
 NAME = "gcp-billing-export"
@@ -46,7 +47,7 @@ def field(cols: native.Columns, dotted: str) -> str:
         return cols.get(dotted)
     top, _, rest = dotted.partition(".")
     if rest and cols.has(top) and cols.types[cols.name(top)].startswith("struct"):
-        return f"{native.quote(cols.name(top))}.{rest}"
+        return f"{identifier(cols.name(top))}.{rest}"
     return "null"
 
 
@@ -61,7 +62,7 @@ def json_list(cols: native.Columns, name: str) -> str:
 def _labels(expr: str, prefix: str = "") -> str:
     """JSON object text from a JSON [{key, value}] list (keys optionally prefixed)."""
     entries = f"from_json({expr}, '[{{\"key\": \"VARCHAR\", \"value\": \"VARCHAR\"}}]')"
-    pairs = f"list_transform({entries}, e -> struct_pack(k := {native.literal(prefix)} || e.key, v := e.value))"
+    pairs = f"list_transform({entries}, e -> struct_pack(k := {literal(prefix)} || e.key, v := e.value))"
     kept = f"list_filter(list_distinct({pairs}), e -> e.k is not null)"
     return f"coalesce(to_json(map_from_entries({kept}))::varchar, '{{}}')"
 

@@ -8,6 +8,7 @@ project as the sub-account. Recognized by the view's `x_ExportTime`/`x_Project` 
 """
 
 from lib.core.problems import Problem
+from lib.core.sql import identifier
 from lib.sources import focus_file, native
 
 NAME = "gcp-focus"
@@ -19,7 +20,7 @@ def sniff(columns: list[str]) -> bool:
 
 
 def _project(cols: native.Columns, part: str) -> str:
-    col = "s." + native.quote(cols.name("x_Project"))
+    col = "s." + identifier(cols.name("x_Project"))
     if cols.types[cols.name("x_Project")].startswith("struct"):
         return f"{col}.{part}"
     return f"json_extract_string({native.pyrepr_json(col)}, '$.{part}')"
@@ -28,7 +29,7 @@ def _project(cols: native.Columns, part: str) -> str:
 def _tags(cols: native.Columns) -> str:
     if not cols.has("Tags"):
         return "cast(null as varchar)"
-    col = "s." + native.quote(cols.name("Tags"))
+    col = "s." + identifier(cols.name("Tags"))
     text = col if cols.types[cols.name("Tags")] == "varchar" else f"to_json({col})::varchar"
     entries = f"from_json({native.pyrepr_json(text)}, '[{{\"key\": \"VARCHAR\", \"value\": \"VARCHAR\"}}]')"
     pairs = f"list_distinct(list_transform({entries}, e -> struct_pack(k := e.key, v := e.value)))"
@@ -52,7 +53,7 @@ def load(con, path: str, view: str) -> list[Problem]:
     }
     if "BillingPeriodEnd" in have:  # the view's end is the last day; FOCUS ends are exclusive
         fixes["BillingPeriodEnd"] = f"case when day({end}) <> 1 then {end} + interval 1 day else {end} end"
-    dropped = ", ".join(native.quote(c) for c in fixes if c in have)
+    dropped = ", ".join(identifier(c) for c in fixes if c in have)
     added = ", ".join(f"{expr} as {name}" for name, expr in fixes.items())
     con.execute(f"create or replace temp view {view} as select f.* {f'exclude ({dropped})' if dropped else ''}, "
                 f"{added} from {view}_focus f positional join {view}_src s")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lib.config import versions
 from lib.core import access, focus
+from lib.core.sql import literal
 from lib.sources.files import import_files
 from lib.sources.ingest import IngestResult, ingest
 from lib.store import audit, crypto
@@ -80,7 +81,7 @@ def promote_tags(store: Store, user) -> list[IngestResult]:
             for i, path in enumerate(files):
                 view = f"_promote_{i}"
                 con.execute(f"create or replace temp view {view} as select file_row_number + 1 as _row, "
-                            f"{LAKE_COLUMNS} from read_parquet('{store.lake / path}', file_row_number = true, "
+                            f"{LAKE_COLUMNS} from read_parquet({literal(store.lake / path)}, file_row_number = true, "
                             f"{crypto.parquet_read_options()})")
                 inputs.append((path, view))
             result = ingest(store, con, inputs, source=source, label=f"promote tags ({len(parts)} partitions)",

@@ -23,6 +23,7 @@ from pathlib import Path
 from lib.config import versions
 from lib.core import focus
 from lib.core.problems import Problem
+from lib.core.sql import literal
 from lib.store import crypto, tags
 from lib.store.state import Store, now_iso, state
 
@@ -80,7 +81,7 @@ def typed_view(con, raw: str, typed: str, source: str) -> dict[str, str]:
     parts = []
     for name, typ, _ in focus.COLUMNS:
         if name == "x_Source":
-            parts.append("'" + source.replace("'", "''") + "' as x_Source")
+            parts.append(f"{literal(source)} as x_Source")
         elif name == "x_BillingPeriod":
             parts.append("strftime(BillingPeriodStart, '%Y-%m') as x_BillingPeriod")
         else:
@@ -237,12 +238,12 @@ def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple
             if len(parts) == 1:
                 folder = staging / f"_period={parts[0].period}" / f"_acct={_acct_key(parts[0].account)}"
                 folder.mkdir(parents=True, exist_ok=True)
-                con.execute(f"copy (select * exclude (_row){promoted} from {typed}) to '{folder}/in-{i}.parquet' "
+                con.execute(f"copy (select * exclude (_row){promoted} from {typed}) to {literal(f'{folder}/in-{i}.parquet')} "
                             f"({options})")
             elif parts:
                 con.execute(
                     f"copy (select * exclude (_row){promoted}, x_BillingPeriod as _period, "
-                    f"left(md5(BillingAccountId), 16) as _acct from {typed}) to '{staging}' "
+                    f"left(md5(BillingAccountId), 16) as _acct from {typed}) to {literal(staging)} "
                     f"({options}, partition_by (_period, _acct), filename_pattern 'in-{i}-{{i}}', overwrite_or_ignore)")
     finally:
         con.execute("reset preserve_insertion_order")
@@ -252,7 +253,7 @@ def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple
 def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: str, started: float,
           keys: tuple[str, ...]) -> IngestResult:
     accounts = {_acct_key(p.account): p.account for p in parts}
-    written = f"read_parquet('{staging}/*/*/*.parquet', filename = true, {crypto.parquet_read_options()})"
+    written = f"read_parquet({literal(f'{staging}/*/*/*.parquet')}, filename = true, {crypto.parquet_read_options()})"
     files = con.execute(f"select filename, count(*) from {written} group by all order by all").fetchall()
     moved = []
     for n, (path, rows) in enumerate(files):

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from lib.core.problems import Problem
+from lib.core.sql import identifier, literal
 from lib.sources.focus_file import reader_sql
 
 LOOKUPS = Path(__file__).parent / "lookups"
@@ -21,14 +22,6 @@ LOOKUPS = Path(__file__).parent / "lookups"
 def key(name: str) -> str:
     """A column name without case or separators: 'lineItem/UnblendedCost' == 'line_item_unblended_cost'."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class Columns:
@@ -55,8 +48,8 @@ class Columns:
         if name is None:
             return default
         if self.types[name] == "varchar":
-            return f"nullif(trim({quote(name)}), '')"
-        return quote(name)
+            return f"nullif(trim({identifier(name)}), '')"
+        return identifier(name)
 
     def num(self, *candidates: str, default: str = "null") -> str:
         """The column as an exact decimal (null when absent or empty)."""
@@ -108,7 +101,7 @@ def bad_numbers(con, file: str, view: str, cols: Columns, names: list[str]) -> l
     if not present:
         return []
     checks = ", ".join(
-        f"case when nullif(trim({quote(n)}), '') is not null and try_cast(trim({quote(n)}) as decimal(38,12)) "
+        f"case when nullif(trim({identifier(n)}), '') is not null and try_cast(trim({identifier(n)}) as decimal(38,12)) "
         f"is null then {literal(n)} end" for n in present)
     rows = con.execute(
         f"select _row, unnest(bad) from (select _row, list_filter([{checks}], x -> x is not null) as bad "
@@ -135,8 +128,8 @@ def tags_from_map(json_text: str, strip_prefix: str = "", trusted: bool = False)
     """
     text = json_text if trusted else f"cast(json({json_text}) as varchar)"
     if strip_prefix:
-        p = strip_prefix.replace("'", "''")
-        text = f"replace(replace({text}, '{{\"{p}', '{{\"'), ',\"{p}', ',\"')"
+        first, later = literal('{"' + strip_prefix), literal(',"' + strip_prefix)
+        text = f"replace(replace({text}, {first}, '{{\"'), {later}, ',\"')"
     return f"nullif(nullif({text}, '{{}}'), 'null')"
 
 

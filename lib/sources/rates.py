@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from lib.core import access
+from lib.core.money import CURRENCIES
+from lib.core.periods import is_period
 from lib.store import audit
 from lib.store.state import Store, now_iso, state
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-MONTH = re.compile(r"\d{4}-\d{2}")
-CODE = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,13 @@ def parse_rates(text: str, file: str = "rates.csv") -> tuple[dict, list[str]]:
 
 def _row_errors(file: str, n: int, row: dict, when: str) -> list[str]:
     errors = []
-    if not (DAY if when == "date" else MONTH).fullmatch(row.get(when, "")):
+    value = row.get(when, "")
+    if not (DAY.fullmatch(value) if when == "date" else is_period(value)):
         errors.append(f"{file}: row {n}, column {when}: {row.get(when)!r} is not a {when} like "
                       f"{'2026-07-31' if when == 'date' else '2026-07'}")
     for col in ("from", "to"):
-        if not CODE.fullmatch(row.get(col, "")):
-            errors.append(f"{file}: row {n}, column {col}: {row.get(col)!r} is not a currency code like USD")
+        if row.get(col, "") not in CURRENCIES:
+            errors.append(f"{file}: row {n}, column {col}: {row.get(col)!r} is not an ISO 4217 currency code like USD")
     try:
         if Decimal(row.get("rate", "")) <= 0:
             raise InvalidOperation

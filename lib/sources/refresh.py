@@ -23,7 +23,6 @@ running it twice changes nothing, and a failure or a kill leaves the previous da
 """
 
 import json
-import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -33,14 +32,15 @@ from pathlib import Path
 import yaml
 
 from lib.core import access
+from lib.core.periods import is_period
 from lib.core.problems import Problem
+from lib.core.sql import literal
 from lib.sources.ingest import ingest
 from lib.store import audit, secret
 from lib.store.guard import ImportGuard
 from lib.store.lake import new_duck
 from lib.store.state import Store, now_iso, state
 
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 KINDS = ("cost-explorer", "s3-export", "azure-query", "azure-export-folder", "azure-export-blob", "bigquery-export",
          "folder")
 SECRET_PARAMS = ("secret", "password", "key", "client_secret", "account_key", "sas_token", "connection_string")
@@ -129,7 +129,7 @@ def connector(kind: str):
 
 def outside(con, inputs: list[tuple[str, str]], months: list[str]) -> list[Problem]:
     """Rows of a period that was not asked for: a source must not touch other periods."""
-    union = " union all ".join(f"select '{n.replace(chr(39), '')}' as f, BillingPeriodStart from {v}" for n, v in inputs)
+    union = " union all ".join(f"select {literal(n)} as f, BillingPeriodStart from {v}" for n, v in inputs)
     rows = con.execute(f"select f, strftime(try_cast(BillingPeriodStart as timestamp), '%Y-%m') as p, count(*) "
                        f"from ({union}) group by 1, 2 order by 1, 2").fetchall()
     return [Problem(f, None, "BillingPeriodStart", f"{n} rows are in billing period {p}, not in the requested "
@@ -175,7 +175,7 @@ def refresh(store: Store, user, names: list[str] | None = None, months: list[str
     if unknown:
         return [RunResult(n, False, None, problems=(Problem(n, None, None, "no such source in settings.yaml"),))
                 for n in sorted(unknown)]
-    bad = [m for m in months or () if not MONTH.fullmatch(m)]
+    bad = [m for m in months or () if not is_period(m)]
     if bad:
         return [RunResult("settings", False, None, problems=tuple(
             Problem("refresh", None, "month", f"{m!r} is not a billing period like 2026-07") for m in bad))]

@@ -6,12 +6,12 @@ deleted or reordered entry breaks the chain from that point (`verify`).
 >>> record(store, user, "rules.save", "version 4", {"comment": "split support"})   # doctest: +SKIP
 """
 
-import csv
 import hashlib
 import json
 from dataclasses import dataclass
 
 from lib.core.access import User, require
+from lib.core.exports import write_csv
 from lib.store.state import Store, now_iso, state
 
 GENESIS = "0" * 64
@@ -110,8 +110,6 @@ def actions(store: Store, user: User) -> list[str]:
 def export_csv(store: Store, user: User, out, **filters) -> int:
     """Write the filtered entries as CSV to a text stream; the export itself is audited."""
     found = entries(store, user, **filters)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(ENTRY_FIELDS)
-    writer.writerows((e.id, e.at, e.actor, e.action, e.target, e.details) for e in found)
+    write_csv(out, ENTRY_FIELDS, ((e.id, e.at, e.actor, e.action, e.target, e.details) for e in found))
     record(store, user, "audit.export", "", {"filters": filters, "entries": len(found)})
     return len(found)

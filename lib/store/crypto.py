@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlcipher
 
+from lib.core.sql import literal
 from lib.store import secret
 
 MIN_KEY_CHARS = 32
@@ -64,7 +65,7 @@ def prepare_duck(con, key: str | None = None, name: str = LAKE_KEY) -> None:
     key = key or data_key()
     if key is None:
         return
-    con.execute(f"load '{httpfs_extension()}'")
+    con.execute(f"load {literal(httpfs_extension())}")
     lake = base64.b64encode(derive(key, "lake")).decode()  # base64: no quote can appear in it
     con.execute(f"pragma add_parquet_key('{name}', '{lake}')")
 

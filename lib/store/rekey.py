@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import sqlcipher3.dbapi2 as sqlcipher
 
+from lib.core.sql import literal
 from lib.store import crypto
 from lib.store.state import Store
 
@@ -61,7 +62,7 @@ def _rewrite_lake(store: Store, old_key: str | None, new_key: str | None) -> tup
         tmp = path.with_suffix(".rekey")
         write = ", encryption_config {footer_key: 'new'}" if new_key else ""
         con.execute(f"copy (select * from read_parquet(?, hive_partitioning = false, {_read_options(old_key, 'old')})) "
-                    f"to '{str(tmp).replace(chr(39), chr(39) * 2)}' (format parquet, compression zstd{write})", [str(path)])
+                    f"to {literal(tmp)} (format parquet, compression zstd{write})", [str(path)])
         os.replace(tmp, path)
         done += 1
     con.close()

@@ -15,6 +15,7 @@ import hashlib
 import re
 
 from lib.core import focus
+from lib.core.sql import identifier, literal
 from lib.store.lake import lake_groups, parquet_source
 from lib.store.state import Store
 
@@ -29,7 +30,7 @@ def column(key: str) -> str:
 
 def alias(key: str) -> str:
     """The name a tag's value has inside the allocation SQL ("tag:<key>")."""
-    return '"tag:' + key.replace('"', "") + '"'
+    return identifier("tag:" + key)
 
 
 def extract(key: str) -> str:
@@ -39,13 +40,13 @@ def extract(key: str) -> str:
     The exact key is a cheap JSON path lookup; listing the keys to compare them without case runs
     only when the text holds the key in another case.
     """
-    lit = key.lower().replace("'", "''")
-    plain = lit.replace('"', "")
-    found = f"list_filter(json_keys(Tags), k -> lower(k) = '{lit}')[1]"
+    lower, plain = key.lower(), key.lower().replace('"', "")
+    found = f"list_filter(json_keys(Tags), k -> lower(k) = {literal(lower)})[1]"
     any_case = f"json_extract_string(Tags, '$.\"' || {found} || '\"')"
+    exact, quoted = literal(f'$."{plain}"'), literal(f'"{plain}"')
     return (f"case when json_valid(Tags) and json_type(Tags) = 'OBJECT' then coalesce("
-            f"json_extract_string(Tags, '$.\"{plain}\"'), "
-            f"case when contains(lower(Tags), '\"{plain}\"') then {any_case} end) end as {alias(key)}")
+            f"json_extract_string(Tags, {exact}), "
+            f"case when contains(lower(Tags), {quoted}) then {any_case} end) end as {alias(key)}")
 
 
 

@@ -17,8 +17,8 @@ import pytest
 from lib.demo import build
 from lib.store.lake import engine, new_duck
 from lib.store.state import open_store, state
-from tests.paths import ROOT
 from tests.allocation.test_spark_allocation import RESULT, sums
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.spark
 TODAY = date(2026, 11, 27)

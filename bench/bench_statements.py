@@ -88,8 +88,8 @@ def main() -> int:
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-statements-") as tmp:
         store = open_store(Path(tmp) / "data")
-        assert versions.save_org(store, org_yaml(args.teams), access.CLI)[1] == []
-        assert versions.save_rules(store, RULES, access.CLI)[1] == []
+        assert versions.save_org(store, org_yaml(args.teams), access.CLI, "setup")[1] == []
+        assert versions.save_rules(store, RULES, access.CLI, "setup")[1] == []
         path = Path(tmp) / "charges.parquet"
         step("generate", lambda: new_duck().execute(CHARGES_SQL.format(teams=args.teams, charges=args.charges,
                                                                          path=path)), charges=args.charges)

@@ -42,14 +42,14 @@ def emit(step: str, started: float, **extra) -> None:
 
 def run_case(path: Path, work: Path, teams: int, charges: int, promoted: bool) -> None:
     store = open_store(work)
-    assert versions.save_org(store, org_yaml(teams), access.CLI)[1] == []
+    assert versions.save_org(store, org_yaml(teams), access.CLI, "setup")[1] == []
     if promoted:
-        assert versions.save_rules(store, RULES, access.CLI)[1] == []
+        assert versions.save_rules(store, RULES, access.CLI, "setup")[1] == []
     started = time.time()
     assert import_files(store, new_duck(), [str(path)]).ok
     emit("import", started, promoted=promoted, charges=charges)
     if not promoted:
-        assert versions.save_rules(store, RULES, access.CLI)[1] == []
+        assert versions.save_rules(store, RULES, access.CLI, "setup")[1] == []
     started = time.time()
     cache.allocated_view(store, engine(store))
     emit("allocate", started, promoted=promoted, charges=charges)

@@ -102,7 +102,7 @@ rules:
 
 def setup_company(store, con, tmp_path: Path):
     """Org, rules and the September + October bill, loaded through the real import path."""
-    assert save_org(store, ORG, access.CLI)[1] == []
+    assert save_org(store, ORG, access.CLI, "setup")[1] == []
     assert save_rules(store, RULES, access.CLI, "statement tests")[1] == []
     load_bill(store, con, tmp_path, september() + october())
     return prepare(store, con)

@@ -1,6 +1,6 @@
 """Allocation results cached per period as Parquet, and the `allocated` view over them.
 
-The SQL that allocates is in allocation_sql.py; this module decides what to (re)compute.
+The SQL that allocates is in engine.py; this module decides what to (re)compute.
 
 A period's cache key is its lake files, its rules version, the org version and the
 proportional basis: a refresh of one month or a rule change effective from a month
@@ -12,12 +12,17 @@ recomputes only the months it touches. A closed month reads its pinned inputs.
 """
 
 import hashlib
+import json
+import os
+import threading
 import time
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from lib.allocation import engine
 from lib.config.org import parse_org
-from lib.config.rules import parse_rules
+from lib.config.rules import parse_rules, tag_keys
 from lib.config.versions import version_for_period
 from lib.core.sql import literal_list
 from lib.store import crypto, tags
@@ -75,36 +80,52 @@ def cache_key(inp: PeriodInputs) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def ensure_period(store: Store, con, period: str) -> str:
-    """The Parquet file with the period's allocation, computing it if the cache has none."""
+def parsed(inp: PeriodInputs):
+    """(org, rules, problems) of a period's inputs; problems name the period and the stored version."""
+    org, errors = parse_org(inp.org_yaml, f"org version {inp.org_version}")
+    rules, rule_errors = parse_rules(inp.rules_yaml, org, f"rules version {inp.rules_version}") if org else (None, [])
+    found = [f"{inp.period} cannot be allocated: {e}" for e in errors + rule_errors]
+    return org, rules, found
+
+
+def ensure_period(store: Store, con, period: str) -> tuple[str | None, list[str]]:
+    """The Parquet file with the period's allocation, computing it if the cache has none.
+
+    A stored org or rules version that no longer parses is a data problem, returned (with no file),
+    never raised: a page shows it, the CLI prints it.
+    """
     inp = inputs(store, period)
     key = cache_key(inp)
     with state(store) as db:
         row = db.execute("select path from allocation_cache where period = ? and cache_key = ?",
                          (period, key)).fetchone()
     if row and (store.lake / row[0]).exists():
-        return str(store.lake / row[0])
-    org, errors = parse_org(inp.org_yaml, "stored org")
-    rules, rule_errors = parse_rules(inp.rules_yaml, org, f"rules version {inp.rules_version}")
-    if errors or rule_errors:
-        raise ValueError("; ".join(errors + rule_errors))
+        return str(store.lake / row[0]), []
+    org, rules, problems = parsed(inp)
+    if problems:
+        return None, problems
     rel = f"derived/alloc/period={period}/{key}.parquet"
     out = store.lake / rel
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    tmp = out.with_suffix(".tmp")
+    tmp = unique_tmp(out)
     engine.allocate(con, lake_for(store, inp, rules), period, rules, org, inp.rules_version, str(tmp),
-                       inp.basis)
-    tmp.rename(out)
+                    inp.basis)
+    os.replace(tmp, out)
     with state(store, write=True) as db:
         db.execute("insert or replace into allocation_cache values (?, ?, ?, ?, ?)",
                    (period, key, rel, now_iso(), round(time.time() - started, 3)))
-    return str(out)
+    return str(out), []
+
+
+def unique_tmp(out: Path) -> Path:
+    """A temporary name beside `out` that no other process or thread writes (app and cron allocate at once)."""
+    return out.with_name(f"{out.stem}.{os.getpid()}.{threading.get_ident()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
 def lake_for(store: Store, inp: PeriodInputs, rules) -> str:
     """SQL reading the period's lake files with the tag columns the rules read (lib.store.tags)."""
-    return tags.source(store, list(inp.files), engine.tag_keys(rules))
+    return tags.source(store, list(inp.files), tag_keys(rules))
 
 
 def periods(store: Store) -> list[str]:
@@ -115,25 +136,34 @@ def periods(store: Store) -> list[str]:
 
 
 def allocated_view(store: Store, con, only: list[str] | None = None) -> str:
-    """Make sure every period is allocated and (re)create the view `allocated` over the results."""
-    files = [ensure_period(store, con, p) for p in periods(store) if only is None or p in only]
+    """Make sure every period is allocated and (re)create the view `allocated` over the results.
+
+    A period that cannot be allocated is left out of the view; `problems(con)` says which and why.
+    """
+    files, found = [], []
+    for period in periods(store):
+        if only is None or period in only:
+            path, period_problems = ensure_period(store, con, period)
+            files += [path] if path else []
+            found += period_problems
+    _meta(con, "allocation_problems", json.dumps(found))
     if files:
         con.execute(f"create or replace view allocated as select * from read_parquet({literal_list(files)}, "
                     f"{crypto.parquet_read_options()})")
     else:
-        con.execute(f"create or replace view allocated as {EMPTY_ALLOCATED}")
+        con.execute(f"create or replace view allocated as {empty_sql()}")
     return "allocated"
 
 
-EMPTY_ALLOCATED = (
-    "select cast(null as varchar) as x_BillingPeriod, cast(null as date) as ChargeDate, "
-    "cast(null as varchar) as BillingCurrency, cast(null as varchar) as team, cast(null as varchar) as department, "
-    "cast(null as varchar) as rule, cast(null as integer) as rules_version, cast(null as varchar) as reason, "
-    "cast(null as decimal(18,12)) as share, "
-    + ", ".join(f"cast(null as varchar) as {d}" for d in engine.DIMS)
-    + ", cast(null as decimal(38,12)) as billed, cast(null as decimal(38,12)) as effective, "
-    "cast(null as decimal(38,12)) as list, cast(null as hugeint) as charges where false"
-)
+def empty_sql(dims: tuple[str, ...] = engine.DIMS) -> str:
+    """A query with the columns of an allocation result and no rows."""
+    return ("select cast(null as varchar) as x_BillingPeriod, cast(null as date) as ChargeDate, "
+            "cast(null as varchar) as BillingCurrency, cast(null as varchar) as team, "
+            "cast(null as varchar) as department, cast(null as varchar) as rule, cast(null as integer) as rules_version, "
+            "cast(null as varchar) as reason, cast(null as decimal(18,12)) as share, "
+            + ", ".join(f"cast(null as varchar) as {d}" for d in dims)
+            + ", cast(null as decimal(38,12)) as billed, cast(null as decimal(38,12)) as effective, "
+            "cast(null as decimal(38,12)) as list, cast(null as hugeint) as charges where false")
 
 
 def state_signature(store: Store) -> str:
@@ -147,12 +177,25 @@ def state_signature(store: Store) -> str:
     return "|".join(str(v) for v in row)
 
 
-def refresh_view(store: Store, con) -> str:
-    """allocated_view, but only when the state moved since this connection last built it."""
-    sig = state_signature(store)
+def _meta(con, key: str, value: str | None = None) -> str | None:
+    """A value kept with the connection (what its views were built from); set it when `value` is given."""
     con.execute("create table if not exists _costbook_meta (key varchar primary key, value varchar)")
-    current = con.execute("select value from _costbook_meta where key = 'allocation'").fetchone()
-    if current is None or current[0] != sig:
+    if value is not None:
+        con.execute("insert or replace into _costbook_meta values (?, ?)", [key, value])
+        return value
+    row = con.execute("select value from _costbook_meta where key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def refresh_view(store: Store, con) -> list[str]:
+    """allocated_view, but only when the state moved since this connection last built it; its problems."""
+    sig = state_signature(store)
+    if _meta(con, "allocation") != sig:
         allocated_view(store, con)
-        con.execute("insert or replace into _costbook_meta values ('allocation', ?)", [sig])
-    return "allocated"
+        _meta(con, "allocation", sig)
+    return problems(con)
+
+
+def problems(con) -> list[str]:
+    """Why periods are missing from the `allocated` view of this connection (empty when none are)."""
+    return json.loads(_meta(con, "allocation_problems") or "[]")

@@ -18,6 +18,7 @@ from lib.allocation.engine import plan
 from lib.config.org import parse_org
 from lib.config.rules import Rule, parse_rules, tag_keys
 from lib.core import access, focus
+from lib.core.memo import Memo
 from lib.core.sql import literal
 from lib.store import crypto
 from lib.store import tags as store_tags
@@ -73,7 +74,7 @@ def charges_moved(con, source_sql: str, period: str, before, after) -> int:
 
 
 def _team_totals(con, path: str, metric: str) -> dict:
-    rows = con.execute(f"select team, BillingCurrency, sum({metric}) from read_parquet(?, "
+    rows = con.execute(f"select team, BillingCurrency, sum({focus.metric(metric)}) from read_parquet(?, "
                        f"{crypto.parquet_read_options()}) "
                        f"group by 1, 2", [path]).fetchall()
     return {(t, c): a for t, c, a in rows}
@@ -84,14 +85,11 @@ def impact(store, con, user: access.User, period: str, draft_yaml: str, metric: 
     access.require(user, "edit_config")
     inp = cache.inputs(store, period)
     key = (str(store.data_dir), cache.cache_key(inp), draft_yaml, metric)
-    if key not in _CACHE:  # the page reruns on every click; the same draft on the same data gives the same preview
-        if len(_CACHE) >= 16:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _impact(store, con, inp, period, draft_yaml, metric)
-    return _CACHE[key]
+    # The page reruns on every click; the same draft on the same data gives the same preview.
+    return _PREVIEWS.get(key, lambda: _impact(store, con, inp, period, draft_yaml, metric))
 
 
-_CACHE: dict[tuple, Impact] = {}
+_PREVIEWS = Memo(16)
 
 
 def _impact(store, con, inp: cache.PeriodInputs, period: str, draft_yaml: str, metric: str) -> Impact:
@@ -101,7 +99,9 @@ def _impact(store, con, inp: cache.PeriodInputs, period: str, draft_yaml: str, m
         return Impact(period, errors=errors)
     saved, _ = parse_rules(inp.rules_yaml, org, "saved")
     source = store_tags.source(store, list(inp.files), tuple(sorted({*tag_keys(saved), *tag_keys(draft)})))
-    before_path = cache.ensure_period(store, con, period)
+    before_path, problems = cache.ensure_period(store, con, period)
+    if problems:
+        return Impact(period, errors=problems)
     with tempfile.TemporaryDirectory() as tmp:
         after_path = str(Path(tmp) / "draft.parquet")
         engine.allocate(con, source, period, draft, org, inp.rules_version, after_path, inp.basis)

@@ -6,8 +6,6 @@ Each is computed once per (files, rules, org) and cached as Parquet under lake/d
 import os
 
 from lib.allocation import cache, engine
-from lib.config.org import parse_org
-from lib.config.rules import parse_rules
 from lib.store.lake import parquet_source
 from lib.store.state import Store
 
@@ -21,15 +19,14 @@ def allocated_file(store: Store, con, inp: cache.PeriodInputs, kind: str,
     """
     out = store.lake / "derived" / kind / f"period={inp.period}" / f"{cache.cache_key(inp)}.parquet"
     if not out.exists():
-        org, errors = parse_org(inp.org_yaml, "stored org")
-        rules, rule_errors = parse_rules(inp.rules_yaml, org, f"rules version {inp.rules_version}")
-        if errors or rule_errors:
-            raise ValueError("; ".join(errors + rule_errors))
+        org, rules, problems = cache.parsed(inp)
+        if problems:  # the period is not allocated at all: cache.problems says why, on the page that reads it
+            return f"({cache.empty_sql(dims)})"
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        tmp = cache.unique_tmp(out)
         engine.allocate(con, cache.lake_for(store, inp, rules), inp.period, rules, org, inp.rules_version,
-                                str(tmp), inp.basis, dims, grain)
-        tmp.rename(out)
+                        str(tmp), inp.basis, dims, grain)
+        os.replace(tmp, out)
     return parquet_source([str(out)])
 
 

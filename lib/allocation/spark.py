@@ -21,8 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lib.allocation import cache, engine
-from lib.config.org import parse_org
-from lib.config.rules import parse_rules, tag_keys
+from lib.config.rules import tag_keys
 from lib.core import access
 from lib.core.sql import literal
 from lib.store import audit, crypto
@@ -204,7 +203,7 @@ def _write_one_file(df, out_path: str) -> None:
 
 
 def ensure_period(store: Store, spark, period: str, force: bool = False) -> str:
-    """Like allocation.ensure_period, computed on Spark: same inputs, cache key, path and cache row."""
+    """Like cache.ensure_period, computed on Spark: same inputs, cache key, path and cache row."""
     inp = cache.inputs(store, period)
     key = cache.cache_key(inp)
     rel = f"derived/alloc/period={period}/{key}.parquet"
@@ -213,12 +212,11 @@ def ensure_period(store: Store, spark, period: str, force: bool = False) -> str:
         with state(store) as db:
             if db.execute("select 1 from allocation_cache where period = ? and cache_key = ?", (period, key)).fetchone():
                 return str(out)
-    org, errors = parse_org(inp.org_yaml, "stored org")
-    rules, rule_errors = parse_rules(inp.rules_yaml, org, f"rules version {inp.rules_version}")
-    if errors or rule_errors:
-        raise ValueError("; ".join(errors + rule_errors))
+    org, rules, problems = cache.parsed(inp)
+    if problems:
+        raise ValueError("; ".join(problems))
     out.parent.mkdir(parents=True, exist_ok=True)
-    started, tmp = time.time(), out.with_suffix(".tmp")
+    started, tmp = time.time(), cache.unique_tmp(out)
     allocate(spark, list(inp.files), period, rules, org, inp.rules_version, str(tmp), inp.basis)
     tmp.replace(out)
     with state(store, write=True) as db:

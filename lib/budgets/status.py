@@ -23,12 +23,13 @@ from lib.allocation import cache
 from lib.budgets.budget import Budget, department_of, fiscal_year_start, list_budgets, period_months
 from lib.config.versions import current_org
 from lib.core import access, focus
+from lib.core.memo import Memo
 from lib.core.money import round_total
 from lib.reports.forecast import Forecast, period_forecast
 from lib.store.state import Store, state
 
 CACHE_SIZE = 32
-_CACHE: dict = {}  # (store, data+budgets signature, metric, month, day) -> every budget's Status
+_STATUSES = Memo(CACHE_SIZE)  # (store, data+budgets signature, metric, month, day) -> every budget's Status
 HISTORY_DAYS = 98  # 14 weeks: 8 for the weekly pattern plus 5 weekly backtest origins, and a spare
 
 DAILY_SQL = """
@@ -91,18 +92,14 @@ def budget_status(store: Store, con, user: access.User, metric: str = "effective
     allocation state, budgets, metric, month and day, so the next page view is free).
     """
     access.require(user, "view_spend")
-    if metric not in focus.METRICS:
-        raise ValueError(f"unknown metric {metric!r}")
+    focus.metric(metric)
     today = (now or datetime.now(UTC)).date()
-    key = None if view else (str(store.data_dir), _signature(store), metric, month, today)
-    if key is None or key not in _CACHE:
-        everything = _compute(store, con, metric, month, today, view or _allocated(store, con))
-        if key is None:
-            return [s for s in everything if user.sees(s.department)]
-        while len(_CACHE) >= CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = everything
-    return [s for s in _CACHE[key] if user.sees(s.department)]
+    if view:
+        everything = _compute(store, con, metric, month, today, view)
+    else:
+        key = (str(store.data_dir), _signature(store), metric, month, today)
+        everything = _STATUSES.get(key, lambda: _compute(store, con, metric, month, today, _allocated(store, con)))
+    return [s for s in everything if user.sees(s.department)]
 
 
 def _signature(store: Store) -> str:

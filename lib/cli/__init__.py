@@ -37,3 +37,15 @@ def read_file(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
+
+
+def allocated(store, con, only: list[str] | None = None):
+    """The `allocated` view for these periods (all when None); refuses, naming why, when one cannot be allocated."""
+    from lib.allocation import cache  # the verbs that never allocate do not import the engine
+
+    cache.allocated_view(store, con, only)
+    if problems := cache.problems(con):
+        for problem in problems[1:]:
+            print(f"error: {problem}", file=sys.stderr)
+        fail(problems[0])
+    return con

@@ -1,9 +1,9 @@
 """Core verbs: org, rules, allocate, totals, explain."""
 
 import sys
+from pathlib import Path
 
-from lib.allocation import cache
-from lib.cli import fail, month_arg, read_file, write_csv
+from lib.cli import allocated, fail, month_arg, read_file, write_csv
 from lib.config import org, versions
 from lib.core import access
 from lib.reports import explain, spend
@@ -16,8 +16,13 @@ def _report(errors: list[str]) -> None:
     fail(f"{len(errors)} problem(s); nothing was saved")
 
 
+def _comment(args) -> str:
+    """--comment, or where the version came from; an explicitly empty comment is refused by lib."""
+    return f"loaded from {Path(args.file).name}" if args.comment is None else args.comment
+
+
 def org_load(store, args):
-    version, errors = versions.save_org(store, read_file(args.file), access.CLI, args.comment)
+    version, errors = versions.save_org(store, read_file(args.file), access.CLI, _comment(args))
     if errors:
         _report(errors)
     print(f"org version {version} saved", file=sys.stderr)
@@ -28,7 +33,7 @@ def org_dump(store, args):
 
 
 def rules_load(store, args):
-    version, errors = versions.save_rules(store, read_file(args.file), access.CLI, args.comment,
+    version, errors = versions.save_rules(store, read_file(args.file), access.CLI, _comment(args),
                                        month_arg(args.effective_from) if args.effective_from else None)
     if errors:
         _report(errors)
@@ -53,7 +58,7 @@ def allocate(store, args):
     if args.engine == "spark":  # computes into the same cache; the view below then reads it
         from lib.cli.scale import run_spark  # Spark's client libraries load only when asked for
         run_spark(store, only)
-    cache.allocated_view(store, con, only)
+    allocated(store, con, only)
     rows = con.execute("select x_BillingPeriod, count(*), sum(charges) from allocated group by 1 order by 1").fetchall()
     write_csv(["period", "rows", "charges"], rows)
 
@@ -61,7 +66,7 @@ def allocate(store, args):
 def totals(store, args):
     con = engine(store)
     period = month_arg(args.month)
-    cache.allocated_view(store, con, [period])
+    allocated(store, con, [period])
     rows = spend.totals(con, access.CLI, period, args.by, args.metric)
     if not rows:
         fail(f"no charges in {period}")
@@ -71,7 +76,7 @@ def totals(store, args):
 def explain_team(store, args):
     con = engine(store)
     period = month_arg(args.month)
-    cache.allocated_view(store, con, [period])
+    allocated(store, con, [period])
     rows = explain.by_rule(con, access.CLI, period, args.team, args.metric)
     if not rows:
         fail(f"no spend for team {args.team!r} in {period}")
@@ -83,7 +88,7 @@ def register(sub) -> None:
     verbs = p.add_subparsers(dest="org_verb", required=True)
     v = verbs.add_parser("load", help="validate and save an org.yaml as a new version")
     v.add_argument("file")
-    v.add_argument("--comment", default="")
+    v.add_argument("--comment", default=None, help="why the version changes (default: 'loaded from FILE')")
     v.set_defaults(run=org_load)
     verbs.add_parser("dump", help="print the current org as YAML").set_defaults(run=org_dump)
 
@@ -91,7 +96,7 @@ def register(sub) -> None:
     verbs = p.add_subparsers(dest="rules_verb", required=True)
     v = verbs.add_parser("load", help="validate and save rules.yaml as a new version")
     v.add_argument("file")
-    v.add_argument("--comment", default="")
+    v.add_argument("--comment", default=None, help="why the version changes (default: 'loaded from FILE')")
     v.add_argument("--effective-from", default=None, help="first billing period (YYYY-MM) it applies to")
     v.set_defaults(run=rules_load)
     v = verbs.add_parser("dump", help="print the newest (or a given) version as YAML")

@@ -4,9 +4,8 @@
     python -m lib spark allocate --month 2026-10           # same as: allocate --engine spark
 """
 
-from lib.allocation import cache
 from lib.allocation import spark as allocation_spark
-from lib.cli import fail, month_arg, write_csv
+from lib.cli import allocated, fail, month_arg, write_csv
 from lib.core import access
 from lib.store.lake import engine
 
@@ -28,7 +27,7 @@ def spark_allocate(store, args) -> int:
     only = [month_arg(args.month)] if args.month else None
     run_spark(store, only, args.master, args.force)
     con = engine(store)
-    cache.allocated_view(store, con, only)
+    allocated(store, con, only)
     rows = con.execute("select x_BillingPeriod, count(*), sum(charges) from allocated group by 1 order by 1").fetchall()
     write_csv(["period", "rows", "charges"], rows)
     return 0

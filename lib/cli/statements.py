@@ -3,11 +3,11 @@
 import sys
 from pathlib import Path
 
-from lib.cli import fail, write_csv
+from lib.cli import allocated, fail, write_csv
 from lib.core import access, exports
 from lib.core.periods import period_problem
 from lib.month_end import close, journal, reconcile, statement_files, statement_mail, statements
-from lib.store.lake import new_duck
+from lib.store.lake import engine, new_duck
 
 METRICS = ["effective", "billed", "list"]
 
@@ -16,7 +16,7 @@ def _engine(store, month: str):
     problem = period_problem(month)
     if problem:
         fail(problem)
-    return statements.prepare(store, new_duck())
+    return allocated(store, engine(store, new_duck()))
 
 
 def _write(path: str, data: bytes) -> None:

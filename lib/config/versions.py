@@ -30,16 +30,39 @@ def wanted(store: Store) -> tuple[str, ...]:
     return () if errors or rules is None else tuple(sorted(tag_keys(rules)))
 
 
-def save_org(store: Store, text: str, user: access.User, comment: str = "") -> tuple[int | None, list[str]]:
-    """Validate and store a new org version; returns (version id, errors). Nothing is saved on error."""
+def _comment_problem(comment: str, what: str) -> list[str]:
+    return [] if comment and comment.strip() else [f"a new {what} version needs a comment saying why it changes"]
+
+
+def in_effect(store: Store) -> list[RuleVersion]:
+    """Every rules version something still allocates with: the newest (for periods to come) and the one
+    in effect for each period that has data and is not closed (closed periods keep their pinned versions)."""
+    with state(store) as db:
+        open_periods = [r[0] for r in db.execute(
+            "select distinct period from lake_files where active = 1 and period not in "
+            "(select period from month_closes where reopened_at is null) order by 1")]
+    found = {v.id: v for v in versions(store)[:1]}
+    for period in open_periods:
+        if (v := version_for_period(store, period)) is not None:
+            found.setdefault(v.id, v)
+    return [found[k] for k in sorted(found, reverse=True)]
+
+
+def save_org(store: Store, text: str, user: access.User, comment: str) -> tuple[int | None, list[str]]:
+    """Validate and store a new org version; returns (version id, errors). Nothing is saved on error.
+
+    The org must keep every rules version in effect valid (a team a rule names cannot disappear while
+    an open period is allocated with that rule), or the pages of that period could not be drawn.
+    """
     access.require(user, "edit_config")
     org, errors = parse_org(text)
+    errors += _comment_problem(comment, "org")
     if errors:
         return None, errors
-    for version in versions(store)[:1]:
+    for version in in_effect(store):
         _, rule_errors = parse_rules(version.yaml, org, f"rules version {version.id}")
         if rule_errors:
-            return None, [f"the current rules would break: {e}" for e in rule_errors]
+            return None, [f"rules in effect would break: {e}" for e in rule_errors]
     before = current_org(store)
     with state(store, write=True) as db:
         cur = db.execute("insert into org_versions (created_at, author, comment, yaml) values (?, ?, ?, ?)",
@@ -63,13 +86,14 @@ def current_org(store: Store) -> Org:
     return org
 
 
-def save_rules(store: Store, text: str, user: access.User, comment: str = "",
+def save_rules(store: Store, text: str, user: access.User, comment: str,
                effective_from: str | None = None) -> tuple[int | None, list[str]]:
     """Validate and store rules as a new version (audited); returns (version id, errors)."""
     access.require(user, "edit_config")
     if effective_from and (problem := period_problem(effective_from, "effective_from")):
         return None, [problem]
     rules, errors = parse_rules(text, current_org(store))
+    errors += _comment_problem(comment, "rules")
     if errors:
         return None, errors
     with state(store, write=True) as db:

@@ -1,10 +1,11 @@
 """What every page needs, set up once by app.py: the store, a DuckDB cursor, the user, the filters.
 
-A page starts with ``ctx = ui.context()`` and passes ctx.con, ctx.user and ctx.filters to lib
+A page starts with ``ctx = context.context()`` and passes ctx.con, ctx.user and ctx.filters to lib
 functions. Nothing here draws except the small shared widgets at the bottom.
 """
 
 import inspect
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
@@ -44,8 +45,8 @@ def shared_store(data_dir: str) -> Store:
 
 @st.cache_resource
 def shared_duck(data_dir: str):
-    """One DuckDB connection per process; each session works on its own cursor."""
-    return new_duck()
+    """One DuckDB connection per process, and the lock its views are rebuilt under; sessions use cursors."""
+    return new_duck(), threading.Lock()
 
 
 def store() -> Store:
@@ -53,11 +54,21 @@ def store() -> Store:
 
 
 def cursor():
+    """This session's cursor, with the `charges` and `allocated` views up to date."""
     s = store()
-    con = shared_duck(str(s.data_dir))
-    engine(s, con)  # rebuilds the charges view when the data version moved
-    cache.refresh_view(s, con)  # and the allocated view when data, rules or org moved
+    con, lock = shared_duck(str(s.data_dir))
+    with lock:  # sessions run in threads: one rebuilds the views while the others wait
+        engine(s, con)  # rebuilds the charges view when the data version moved
+        cache.refresh_view(s, con)  # and the allocated view when data, rules or org moved
     return con.cursor()
+
+
+def allocation_problems() -> list[str]:
+    """Periods missing from the allocated view and why (a stored org or rules version that no longer parses)."""
+    s = store()
+    con, lock = shared_duck(str(s.data_dir))
+    with lock:
+        return cache.problems(con)
 
 
 def context() -> Context:
@@ -70,7 +81,12 @@ def context() -> Context:
     if page is None or not access.can(user, page.permission):
         st.error("You do not have access to this page.")
         st.stop()
-    return Context(store(), cursor(), user, st.session_state.get("filters"))
+    con = cursor()
+    if page.needs_data or page.permission == "edit_config":  # spend pages, and where the cause is fixed
+        for problem in allocation_problems():
+            st.error(f"{problem}. Fix the organization or the rules; until then this period is not shown.",
+                     icon=":material/error:")
+    return Context(store(), con, user, st.session_state.get("filters"))
 
 
 METRIC_LABELS = {"effective": "Effective (amortized)", "billed": "Billed (cash)", "list": "List (on-demand)"}

@@ -90,7 +90,8 @@ def test_same_data_and_rules_give_identical_results(configured, tmp_path):
     load_bill(configured, tmp_path, [charge(None, "AWS Support (Business)", "1.00"),
                                      charge("web", "Amazon EC2", "1.00"), charge("search", "Amazon EC2", "2.00")])
     con = engine(configured, new_duck())
-    path = cache.ensure_period(configured, con, "2026-10")
+    path, problems = cache.ensure_period(configured, con, "2026-10")
+    assert problems == []
     first = con.execute("select * from read_parquet(?, hive_partitioning = false) order by all", [path]).fetchall()
     other = tmp_path / "again.parquet"
     inp = cache.inputs(configured, "2026-10")
@@ -128,9 +129,9 @@ def test_allocated_plus_unallocated_is_the_bill(tmp_path_factory, rows, rule_lis
     from lib.store.state import open_store
     from tests.conftest import ORG
     store = open_store(tmp_path_factory.mktemp("prop") / "data")
-    versions.save_org(store, ORG, access.CLI)
+    versions.save_org(store, ORG, access.CLI, "setup")
     named = [dict(r, name=f"r{i}") for i, r in enumerate(rule_list)]
-    version, errors = versions.save_rules(store, yaml.safe_dump({"rules": named}), access.CLI)
+    version, errors = versions.save_rules(store, yaml.safe_dump({"rules": named}), access.CLI, "setup")
     if errors:  # e.g. a generated rule shadowed by an earlier one: rejected whole, as it should be
         assert version is None and all("never match" in e for e in errors)
         return

@@ -2,10 +2,15 @@
 
 from decimal import Decimal as D
 
+import pytest
+
 from lib.allocation import impact
 from lib.config import versions
+from lib.config.rules import Condition, Rule
 from lib.core import access
+from lib.store import tags as store_tags
 from lib.store.lake import engine, new_duck
+from lib.store.state import active_files
 from tests.bill import charge
 from tests.conftest import RULES, load_bill
 
@@ -33,3 +38,22 @@ def test_a_draft_with_errors_is_not_allocated(configured):
     result = impact.impact(configured, engine(configured, new_duck()), access.CLI, "2026-10",
                            "rules:\n  - {name: X, match: {service_name: S3}, to: nobody}\n")
     assert result.rows == [] and result.errors == ["draft: rule 'X', to: unknown team 'nobody'"]
+
+
+def test_destinations_and_keys_with_quotes_are_quoted_not_pasted(configured, tmp_path):
+    """A team id or tag key with an apostrophe or a double quote compares as text; it never breaks the SQL."""
+    load_bill(configured, tmp_path, [charge("web", "Amazon EC2", "5.00"), charge("search", "Amazon S3", "3.00")])
+    con = engine(configured, new_duck())
+    source = store_tags.source(configured, active_files(configured), ("o'k\"ey",))
+    ec2 = Condition("service_name", ("Amazon EC2",))
+    before = (Rule("EC2", (ec2,), to="o'neil"), Rule("tag", (Condition("tags.o'k\"ey", ("*",)),), to_tag="o'k\"ey"))
+    after = (Rule("EC2", (ec2,), to="o'neil\""),)
+    assert impact.charges_moved(con, source, "2026-10", before, before) == 0
+    assert impact.charges_moved(con, source, "2026-10", before, after) == 1
+
+
+def test_an_unknown_cost_basis_is_refused_before_it_reaches_sql(configured, tmp_path):
+    load_bill(configured, tmp_path, [charge("web", "Amazon EC2", "5.00")])
+    con = engine(configured, new_duck())
+    with pytest.raises(ValueError, match="unknown cost basis"):
+        impact.impact(configured, con, access.CLI, "2026-10", RULES, metric="effective) from x; --")

@@ -111,9 +111,9 @@ rule_strategy = st.lists(st.one_of(
 def test_any_bill_and_rules_give_identical_sums(tmp_path_factory, spark, rows, rule_list):
     """Per (period, team, currency, rule): billed, effective and list sums are equal to the last digit."""
     store = open_store(tmp_path_factory.mktemp("prop") / "data")
-    versions.save_org(store, ORG, access.CLI)
+    versions.save_org(store, ORG, access.CLI, "setup")
     named = [dict(r, name=f"r{i}") for i, r in enumerate(rule_list)]
-    if versions.save_rules(store, yaml.safe_dump({"rules": named}), access.CLI)[1]:
+    if versions.save_rules(store, yaml.safe_dump({"rules": named}), access.CLI, "setup")[1]:
         return  # rejected rules (e.g. shadowed): nothing to compare
     load_bill(store, tmp_path_factory.mktemp("bill"), [
         charge(t, s, e, billed=b, SubAccountId=a, BillingCurrency=c, BillingAccountId=f"payer-{c}")

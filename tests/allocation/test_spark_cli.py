@@ -50,8 +50,8 @@ def test_allocate_on_spark_then_totals_read_its_results(configured, tmp_path):
             charge("search", "Amazon EC2", "10.004"), charge(None, "Amazon S3", "1.001"),
             charge(None, "AWS Support (Business)", "3.00")]
     twin = open_store(tmp_path / "twin")  # the same org, rules and bill, allocated by DuckDB
-    versions.save_org(twin, ORG, access.CLI)
-    versions.save_rules(twin, RULES, access.CLI)
+    versions.save_org(twin, ORG, access.CLI, "setup")
+    versions.save_rules(twin, RULES, access.CLI, "setup")
     load_bill(twin, tmp_path, bill, "twin.csv")
     load_bill(configured, tmp_path, bill)
     out = cli(configured.data_dir, "allocate", "--engine", "spark", "--month", "2026-10")

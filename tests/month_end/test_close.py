@@ -87,7 +87,7 @@ def test_close_restate_reopen(company, capsys, tmp_path):
 def test_close_refused_when_it_does_not_reconcile(store, con, tmp_path, capsys):
     rows = h.october()
     rows[1]["InvoiceId"] = ""  # search's EC2 is not on the invoice yet
-    assert h.save_org(store, h.ORG, access.CLI)[1] == [] and h.save_rules(store, h.RULES, access.CLI)[1] == []
+    assert h.save_org(store, h.ORG, access.CLI, "setup")[1] == [] and h.save_rules(store, h.RULES, access.CLI, "setup")[1] == []
     h.load_bill(store, con, tmp_path, rows)
     code, _, err = run(capsys, store, "close", "--month", "2026-10", "--no-send")
     assert code == 2

@@ -59,8 +59,8 @@ def test_euro_amounts_render(company, tmp_path):
 def test_long_statement_pages_with_repeated_table_headers(store, con, tmp_path):
     rows = [h.charge("2026-10", 1 + d % 27, "AWS", "acme-payer", "USD", f"Service {d:03d}", "Compute",
                      f"{d:012d}", f"account-{d:03d}", f"{d}.25", team="web") for d in range(1, 121)]
-    assert h.save_org(store, h.ORG, access.CLI)[1] == []
-    assert h.save_rules(store, h.RULES, access.CLI)[1] == []
+    assert h.save_org(store, h.ORG, access.CLI, "setup")[1] == []
+    assert h.save_rules(store, h.RULES, access.CLI, "setup")[1] == []
     h.load_bill(store, con, tmp_path, rows)
     statements.prepare(store, con)
     st, _ = statements.build(store, con, access.CLI, "web", "2026-10")

@@ -105,8 +105,8 @@ def test_csv_neutralizes_formulas(store, con, tmp_path):
     rows = h.october()
     rows[0]["SubAccountName"] = "=HYPERLINK(\"http://evil\")"
     rows[1]["SubAccountName"] = "@SUM(A1)"
-    assert h.save_org(store, h.ORG, access.CLI)[1] == []
-    assert h.save_rules(store, h.RULES, access.CLI)[1] == []
+    assert h.save_org(store, h.ORG, access.CLI, "setup")[1] == []
+    assert h.save_rules(store, h.RULES, access.CLI, "setup")[1] == []
     h.load_bill(store, con, tmp_path, rows)
     statements.prepare(store, con)
     st, _ = statements.build(store, con, access.CLI, "engineering", "2026-10", kind="department")

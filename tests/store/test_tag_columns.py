@@ -104,7 +104,7 @@ def test_promotion_needs_the_right_to_manage_sources(configured, tmp_path):
 
 def test_cli_lists_and_promotes(configured, tmp_path):
     load_bill(configured, tmp_path, first_bill())
-    assert versions.save_rules(configured, ENV_RULES, access.CLI)[1] == []
+    assert versions.save_rules(configured, ENV_RULES, access.CLI, "setup")[1] == []
 
     def cli(*args):
         return subprocess.run([sys.executable, "-m", "lib", "--data-dir", str(configured.data_dir), "tags", *args],
@@ -126,7 +126,7 @@ def test_data_sources_page_offers_the_rewrite(configured, tmp_path, monkeypatch)
     monkeypatch.setenv("COSTBOOK_DATA_DIR", str(configured.data_dir))
     at = AppTest.from_string(SCRIPT, default_timeout=60).run()
     assert not at.exception and not at.info  # every file carries the keys the rules use
-    assert versions.save_rules(configured, ENV_RULES, access.CLI)[1] == []
+    assert versions.save_rules(configured, ENV_RULES, access.CLI, "setup")[1] == []
     at.run()
     assert "1 lake partition(s)" in at.info[0].value and "(env)" in at.info[0].value
     next(b for b in at.button if b.label == "Rewrite them with the tag columns").click().run()

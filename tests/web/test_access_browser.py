@@ -26,8 +26,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 @pytest.fixture
 def server(tmp_path):
     store = open_store(tmp_path / "data")
-    assert versions.save_org(store, ORG, access.CLI)[1] == []
-    assert versions.save_rules(store, RULES, access.CLI)[1] == []
+    assert versions.save_org(store, ORG, access.CLI, "setup")[1] == []
+    assert versions.save_rules(store, RULES, access.CLI, "setup")[1] == []
     add_people(store, ["ada", "dana"])
     # No billing data: the spend pages stay hidden and an admin lands on Users, which paints quickly.
     port = free_port()

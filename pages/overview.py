@@ -6,6 +6,7 @@ import streamlit as st
 from lib.config.versions import current_org
 from lib.core.money import fmt
 from lib.reports.overview import overview
+from lib.reports.reporting_currency import in_reporting_currency
 from lib.reports.spend import unallocated_by_reason
 from lib.web import charts, context
 
@@ -33,6 +34,13 @@ if o.forecast:
              help=f"Method: {o.forecast.method}")
 else:
     d.metric("Departments", len(o.by_department[o.by_department.department != "Unallocated"]))
+
+if f.reporting:
+    r = in_reporting_currency(ctx.store, ctx.con, ctx.user, f.month, f.metric, f.reporting, f.providers)
+    parts = ", ".join(fmt(line.amount, line.currency) + (f" × {line.rate:.4f}" if line.rate != 1 else "")
+                      for line in r.lines if line.converted is not None)
+    st.info(f"All billing currencies in {r.currency}: **{fmt(r.total, r.currency)}** (converted: {parts})"
+            + ("".join(f" · {m}" for m in r.missing)), icon=":material/currency_exchange:")
 
 left, right = st.columns(2)
 with left:

@@ -107,11 +107,6 @@ class Step:
     params: tuple = ()
 
 
-def small_table(con, name: str, columns: dict[str, pa.DataType], rows: list[tuple]) -> None:
-    """A temp table from Python rows in one statement (row-by-row inserts are slow in DuckDB)."""
-    temp_table(con, name, arrow_table(columns, rows))
-
-
 def temp_table(con, name: str, data: pa.Table) -> None:
     con.register(f"{name}_arrow", data)
     try:
@@ -129,11 +124,6 @@ def org_tables(org: Org, prefix: str) -> dict[str, pa.Table]:
     teams, names = [(t.id, t.department) for t in org.teams], list(org.names().items())
     return {f"{prefix}_teams": arrow_table({"team": pa.string(), "department": pa.string()}, teams),
             f"{prefix}_names": arrow_table({"name": pa.string(), "team": pa.string()}, names)}
-
-
-def load_org_tables(con, org: Org, prefix: str) -> None:
-    for name, data in org_tables(org, prefix).items():
-        temp_table(con, name, data)
 
 
 def rule_tables(rules: tuple[Rule, ...], x: str) -> dict[str, pa.Table]:

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import pandas as pd
-
 from lib.config.org import Org
 from lib.config.versions import current_org
 from lib.core import access
@@ -242,8 +240,10 @@ def budgets_csv(budgets: list[Budget]) -> str:
     return csv_text(CSV_COLUMNS, (_csv_row(b) for b in budgets))
 
 
-def budgets_frame(budgets: list[Budget]) -> pd.DataFrame:
+def budgets_frame(budgets: list[Budget]):
     """Budgets as an all-text table for the editor (its CSV is what load_budgets_csv reads)."""
+    import pandas as pd  # for the page's editor only: the CLI's budget verbs start without it
+
     return pd.DataFrame([_csv_row(b) for b in budgets], columns=CSV_COLUMNS, dtype="string")
 
 

@@ -12,9 +12,43 @@ from pathlib import Path
 from lib.core import exports
 from lib.core.periods import period_problem
 
+# Every verb: the module of lib/cli that registers it, and its one-line help. `python -m lib --help`
+# lists them from here without importing any verb module; a run imports only its verb's module.
+VERBS = {
+    "demo": ("demo", "build the demo company (org, rules, budgets, 13 months of charges)"),
+    "import": ("sources", "normalize and ingest billing files"),
+    "refresh": ("sources", "pull the configured billing sources (current and previous month)"),
+    "sources": ("sources", "configured billing sources and their freshness (CSV)"),
+    "rates": ("sources", "currency rates for display conversion"),
+    "tags": ("sources", "tag keys the rules use, promoted to lake columns (status as CSV)"),
+    "org": ("core", "org structure in and out (YAML)"),
+    "rules": ("core", "allocation rules in and out (YAML), versions"),
+    "budgets": ("budgets", "budgets in and out (CSV team,month,amount,currency), status"),
+    "allocate": ("core", "(re)compute allocations (cached per period and rules version)"),
+    "totals": ("core", "CSV <by>,currency,amount for a month, rounded so rows add up"),
+    "explain": ("core", "which rules brought a team its spend (or why spend is Unallocated)"),
+    "anomalies": ("anomalies", "detected cost anomalies as CSV, most severe first"),
+    "alerts": ("budgets", "budget and anomaly alerts"),
+    "statement": ("statements", "one team's chargeback statement as PDF or CSV"),
+    "statements": ("statements", "every team's statements for a month as a ZIP, and/or e-mail them"),
+    "journal": ("statements", "balanced journal entries (CSV) for the general ledger"),
+    "reconcile": ("statements", "invoiced vs ingested vs allocated vs statements; exit 1 on differences"),
+    "close": ("statements", "close a reconciled month (freezes data, rules and statements)"),
+    "reopen": ("statements", "reopen a closed month (needs a reason)"),
+    "users": ("access", "users and roles: load, dump, list, add, disable, enable, unlock, reset-password"),
+    "audit": ("access", "the audit trail: verify, export"),
+    "rotate-key": ("access", "re-encrypt the lake and state store under COSTBOOK_NEW_DATA_KEY"),
+    "spark": ("scale", "run the allocation on Spark (optional: pip install -r requirements-spark.txt)"),
+}
+
 
 class UsageError(Exception):
     """Bad input from the user: printed as one line, exit code 2."""
+
+
+def add_verb(sub, name: str, **options):
+    """Add a verb's parser with its help from VERBS (one place for what `--help` lists)."""
+    return sub.add_parser(name, help=VERBS[name][1], **options)
 
 
 def fail(message: str) -> None:

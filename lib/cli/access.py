@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from lib.cli import fail, write_csv
+from lib.cli import add_verb, fail, write_csv
 from lib.core import access
 from lib.people import logins, users
 from lib.store import audit, crypto, rekey
@@ -119,7 +119,7 @@ def rotate_key(store, args):
 
 
 def register(sub) -> None:
-    u = sub.add_parser("users", help="users and roles: load, dump, list, add, disable, enable, unlock, reset-password")
+    u = add_verb(sub, "users")
     us = u.add_subparsers(dest="users_verb", required=True, metavar="<users verb>")
     p = us.add_parser("load", help="create or update the users in a YAML file")
     p.add_argument("file")
@@ -139,7 +139,7 @@ def register(sub) -> None:
         p.add_argument(arg, help="a username, or client:<address> for unlock" if verb == "unlock" else None)
         p.set_defaults(run=run)
     us.add_parser("hash", help="print a bcrypt hash of a password read from stdin").set_defaults(run=users_hash)
-    a = sub.add_parser("audit", help="the audit trail: verify, export")
+    a = add_verb(sub, "audit")
     aus = a.add_subparsers(dest="audit_verb", required=True, metavar="<audit verb>")
     aus.add_parser("verify", help="check the hash chain; names any edited or deleted entry").set_defaults(run=audit_verify)
     p = aus.add_parser("export", help="entries as CSV")
@@ -147,6 +147,6 @@ def register(sub) -> None:
     for flag in ("--since", "--until", "--actor", "--action"):
         p.add_argument(flag, default=None)
     p.set_defaults(run=audit_export)
-    p = sub.add_parser("rotate-key", help="re-encrypt the lake and state store under COSTBOOK_NEW_DATA_KEY")
+    p = add_verb(sub, "rotate-key")
     p.add_argument("--decrypt", action="store_true", help="store the data unencrypted")
     p.set_defaults(run=rotate_key)

@@ -3,7 +3,7 @@
 from datetime import date
 
 from lib.anomalies import detect
-from lib.cli import fail, write_csv
+from lib.cli import add_verb, fail, write_csv
 from lib.core import access, focus, money
 from lib.store.lake import engine
 
@@ -29,7 +29,7 @@ def list_anomalies(store, args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("anomalies", help="detected cost anomalies as CSV, most severe first")
+    p = add_verb(sub, "anomalies")
     p.add_argument("--since", help="only anomalies starting on or after this date (YYYY-MM-DD)")
     p.add_argument("--metric", choices=sorted(focus.METRICS), default="effective", help="cost basis")
     p.set_defaults(run=list_anomalies)

@@ -2,18 +2,16 @@
 
 `alerts check` is meant for cron (hourly): it sends what is due, never twice, and retries
 what failed before. Exit code 0 when every delivery went out, 1 when some failed (they are
-recorded and retried on the next run).
+recorded and retried on the next run). `budgets load|dump` touch only the state store, so the
+allocation, forecast and alert modules are imported by the verbs that need them.
 """
 
 import sys
 
-from lib.alerts import check
 from lib.budgets import budget
-from lib.budgets.status import budget_status
-from lib.cli import fail, month_arg, write_csv
+from lib.cli import add_verb, fail, month_arg, write_csv
 from lib.core import access, money
 from lib.core.focus import METRICS
-from lib.store.lake import engine
 
 
 def budgets_load(store, args) -> int:
@@ -32,6 +30,9 @@ def budgets_dump(store, args) -> int:
 
 
 def budgets_status(store, args) -> int:
+    from lib.budgets.status import budget_status
+    from lib.store.lake import engine
+
     rows = budget_status(store, engine(store), access.CLI, args.metric, args.month and month_arg(args.month))
     write_csv(["scope", "owner", "period", "currency", "budget", "actual", "forecast", "forecast_low", "forecast_high",
                "pct", "forecast_pct", "state", "overrun", "burn_per_day", "as_of"],
@@ -42,6 +43,9 @@ def budgets_status(store, args) -> int:
 
 
 def alerts_check(store, args) -> int:
+    from lib.alerts import check
+    from lib.store.lake import engine
+
     result = check.check(store, engine(store))
     for error in result.errors:
         print(f"alert source failed: {error}", file=sys.stderr)
@@ -51,7 +55,7 @@ def alerts_check(store, args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("budgets", help="budgets in and out (CSV team,month,amount,currency), status")
+    p = add_verb(sub, "budgets")
     verbs = p.add_subparsers(dest="budgets_verb", required=True, metavar="<load|dump|status>")
     v = verbs.add_parser("load", help="check a budget CSV and save all its rows (or none)")
     v.add_argument("file")
@@ -61,6 +65,6 @@ def register(sub) -> None:
     v.add_argument("--month", default=None, help="only budgets covering this month (YYYY-MM)")
     v.add_argument("--metric", choices=sorted(METRICS), default="effective")
     v.set_defaults(run=budgets_status)
-    p = sub.add_parser("alerts", help="budget and anomaly alerts")
+    p = add_verb(sub, "alerts")
     verbs = p.add_subparsers(dest="alerts_verb", required=True, metavar="<check>")
     verbs.add_parser("check", help="send the alerts that are due (safe to run hourly)").set_defaults(run=alerts_check)

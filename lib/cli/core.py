@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from lib.cli import allocated, fail, month_arg, read_file, write_csv
+from lib.cli import add_verb, allocated, fail, month_arg, read_file, write_csv
 from lib.config import org, versions
 from lib.core import access
 from lib.reports import explain, spend
@@ -63,10 +63,14 @@ def allocate(store, args):
     write_csv(["period", "rows", "charges"], rows)
 
 
-def totals(store, args):
-    con = engine(store)
+def _month(store, args):
+    """The connection with the --month period allocated, and the period."""
     period = month_arg(args.month)
-    allocated(store, con, [period])
+    return allocated(store, engine(store), [period]), period
+
+
+def totals(store, args):
+    con, period = _month(store, args)
     rows = spend.totals(con, access.CLI, period, args.by, args.metric)
     if not rows:
         fail(f"no charges in {period}")
@@ -74,9 +78,7 @@ def totals(store, args):
 
 
 def explain_team(store, args):
-    con = engine(store)
-    period = month_arg(args.month)
-    allocated(store, con, [period])
+    con, period = _month(store, args)
     rows = explain.by_rule(con, access.CLI, period, args.team, args.metric)
     if not rows:
         fail(f"no spend for team {args.team!r} in {period}")
@@ -84,7 +86,7 @@ def explain_team(store, args):
 
 
 def register(sub) -> None:
-    p = sub.add_parser("org", help="org structure in and out (YAML)")
+    p = add_verb(sub, "org")
     verbs = p.add_subparsers(dest="org_verb", required=True)
     v = verbs.add_parser("load", help="validate and save an org.yaml as a new version")
     v.add_argument("file")
@@ -92,7 +94,7 @@ def register(sub) -> None:
     v.set_defaults(run=org_load)
     verbs.add_parser("dump", help="print the current org as YAML").set_defaults(run=org_dump)
 
-    p = sub.add_parser("rules", help="allocation rules in and out (YAML), versions")
+    p = add_verb(sub, "rules")
     verbs = p.add_subparsers(dest="rules_verb", required=True)
     v = verbs.add_parser("load", help="validate and save rules.yaml as a new version")
     v.add_argument("file")
@@ -104,18 +106,18 @@ def register(sub) -> None:
     v.set_defaults(run=rules_dump)
     verbs.add_parser("history", help="CSV of rule versions").set_defaults(run=rules_history)
 
-    p = sub.add_parser("allocate", help="(re)compute allocations (cached per period and rules version)")
+    p = add_verb(sub, "allocate")
     p.add_argument("--month", default=None)
     p.add_argument("--engine", default="duckdb", choices=["duckdb", "spark"], help="spark: see `spark master`")
     p.set_defaults(run=allocate)
 
-    p = sub.add_parser("totals", help="CSV <by>,currency,amount for a month, rounded so rows add up")
+    p = add_verb(sub, "totals")
     p.add_argument("--month", required=True)
     p.add_argument("--by", default="team", choices=["team", "department", "provider", "service"])
     p.add_argument("--metric", default="effective", choices=["effective", "billed", "list"])
     p.set_defaults(run=totals)
 
-    p = sub.add_parser("explain", help="which rules brought a team its spend (or why spend is Unallocated)")
+    p = add_verb(sub, "explain")
     p.add_argument("--team", required=True)
     p.add_argument("--month", required=True)
     p.add_argument("--metric", default="effective", choices=["effective", "billed", "list"])

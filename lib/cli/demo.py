@@ -2,7 +2,7 @@
 
 import sys
 
-from lib.cli import fail
+from lib.cli import add_verb, fail
 from lib.demo import build
 
 
@@ -24,7 +24,7 @@ def run_demo(store, args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="build the demo company (org, rules, budgets, 13 months of charges)")
+    p = add_verb(sub, "demo")
     p.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same company")
     p.add_argument("--rows", type=int, default=build.DEFAULT_ROWS, help="approximate number of charges")
     p.add_argument("--clean", action="store_true", help="inject no anomalies (for false-alert checks)")

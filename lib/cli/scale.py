@@ -5,7 +5,7 @@
 """
 
 from lib.allocation import spark as allocation_spark
-from lib.cli import allocated, fail, month_arg, write_csv
+from lib.cli import add_verb, allocated, fail, month_arg, write_csv
 from lib.core import access
 from lib.store.lake import engine
 
@@ -44,7 +44,7 @@ def spark_master(store, args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("spark", help="run the allocation on Spark (optional: pip install -r requirements-spark.txt)")
+    p = add_verb(sub, "spark")
     verbs = p.add_subparsers(dest="spark_verb", required=True)
     v = verbs.add_parser("master", help="show, or set, the Spark master (local[N], spark://, sc://host:15002)")
     v.add_argument("url", nargs="?", default=None, help="'' removes the setting (back to local[2])")

@@ -10,7 +10,7 @@
 
 import sys
 
-from lib.cli import fail, month_arg, write_csv
+from lib.cli import add_verb, fail, month_arg, write_csv
 from lib.config import versions
 from lib.core import access
 from lib.sources import imports, rates, refresh, runs
@@ -97,22 +97,22 @@ def tags_promote(store, args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="normalize and ingest billing files")
+    p = add_verb(sub, "import")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", default="auto", choices=["auto", *FORMATS])
     p.set_defaults(run=import_cmd)
-    p = sub.add_parser("refresh", help="pull the configured billing sources (current and previous month)")
+    p = add_verb(sub, "refresh")
     p.add_argument("--source", default=None)
     p.add_argument("--month", default=None, help="one billing period YYYY-MM")
     p.set_defaults(run=refresh_cmd)
-    p = sub.add_parser("sources", help="configured billing sources and their freshness (CSV)")
+    p = add_verb(sub, "sources")
     p.set_defaults(run=sources_cmd)
-    p = sub.add_parser("rates", help="currency rates for display conversion")
+    p = add_verb(sub, "rates")
     rs = p.add_subparsers(dest="rates_verb", required=True)
     r = rs.add_parser("load", help="load rates from CSV: date,from,to,rate or month,from,to,rate")
     r.add_argument("file")
     r.set_defaults(run=rates_load)
-    p = sub.add_parser("tags", help="tag keys the rules use, promoted to lake columns (status as CSV)")
+    p = add_verb(sub, "tags")
     p.set_defaults(run=tags_cmd)
     ts = p.add_subparsers(dest="tags_verb")
     ts.add_parser("promote", help="rewrite lake partitions that lack a promoted tag column").set_defaults(

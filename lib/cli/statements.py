@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from lib.cli import allocated, fail, write_csv
+from lib.cli import add_verb, allocated, fail, write_csv
 from lib.core import access, exports
 from lib.core.periods import period_problem
 from lib.month_end import close, journal, reconcile, statement_files, statement_mail, statements
@@ -117,7 +117,7 @@ def reopen_cmd(store, args):
 
 
 def register(sub) -> None:
-    p = sub.add_parser("statement", help="one team's chargeback statement as PDF or CSV")
+    p = add_verb(sub, "statement")
     p.add_argument("--team", required=True)
     p.add_argument("--month", required=True)
     p.add_argument("--format", default="pdf", choices=["pdf", "csv"])
@@ -125,7 +125,7 @@ def register(sub) -> None:
     p.add_argument("--metric", default="effective", choices=METRICS)
     p.set_defaults(run=statement)
 
-    p = sub.add_parser("statements", help="every team's statements for a month as a ZIP, and/or e-mail them")
+    p = add_verb(sub, "statements")
     p.add_argument("--month", required=True)
     p.add_argument("--out", default=None, help="ZIP file to write")
     p.add_argument("--send", action="store_true", help="e-mail each statement to the team owners and heads")
@@ -133,25 +133,25 @@ def register(sub) -> None:
     p.add_argument("--metric", default="effective", choices=METRICS)
     p.set_defaults(run=statements_all)
 
-    p = sub.add_parser("journal", help="balanced journal entries (CSV) for the general ledger")
+    p = add_verb(sub, "journal")
     p.add_argument("--month", required=True)
     p.add_argument("--out", default=None, help="CSV file (default: stdout)")
     p.add_argument("--metric", default="effective", choices=METRICS)
     p.set_defaults(run=journal_cmd)
 
-    p = sub.add_parser("reconcile", help="invoiced vs ingested vs allocated vs statements; exit 1 on differences")
+    p = add_verb(sub, "reconcile")
     p.add_argument("--month", required=True)
     p.add_argument("--metric", default="effective", choices=METRICS)
     p.set_defaults(run=reconcile_cmd)
 
-    p = sub.add_parser("close", help="close a reconciled month (freezes data, rules and statements)")
+    p = add_verb(sub, "close")
     p.add_argument("--month", required=True)
     p.add_argument("--override", default=None, metavar="REASON", help="close although it does not reconcile")
     p.add_argument("--no-send", action="store_true", help="do not e-mail the statements (sent when SMTP is set up)")
     p.add_argument("--metric", default="effective", choices=METRICS)
     p.set_defaults(run=close_cmd)
 
-    p = sub.add_parser("reopen", help="reopen a closed month (needs a reason)")
+    p = add_verb(sub, "reopen")
     p.add_argument("--month", required=True)
     p.add_argument("--reason", required=True)
     p.set_defaults(run=reopen_cmd)

@@ -81,7 +81,6 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
 NAMES = tuple(name for name, _, _ in COLUMNS)
 COLUMN_TYPES = {name: typ for name, typ, _ in COLUMNS}
 REQUIRED = tuple(name for name, _, req in COLUMNS if req)
-MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
 
 CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
 CHARGE_FREQUENCIES = ("One-Time", "Recurring", "Usage-Based")

@@ -70,12 +70,3 @@ def fmt(amount, currency: str = "", places: int = 2) -> str:
     if symbol:
         return f"{sign}{symbol}{body}"
     return f"{sign}{body} {currency}".rstrip()
-
-
-def fmt_short(amount, currency: str = "") -> str:
-    """Compact form for metrics and chart labels: '$1.2M', '$34.5k'."""
-    value = to_decimal(amount)
-    for limit, suffix in ((Decimal(10**9), "B"), (Decimal(10**6), "M"), (Decimal(10**3), "k")):
-        if abs(value) >= limit:
-            return fmt(value / limit, currency, 1) + suffix
-    return fmt(value, currency)

@@ -21,6 +21,7 @@ from lib.config import versions
 from lib.core import access
 from lib.demo import catalog, charges, config
 from lib.people import startup, users
+from lib.sources import rates
 from lib.sources.files import import_files
 from lib.sources.ingest import IngestResult
 from lib.store import audit
@@ -72,6 +73,8 @@ def build(store: Store, seed: int = 7, rows: int = DEFAULT_ROWS, clean: bool = F
         result = import_files(store, con, [*usage, periodic], fmt="focus", actor=access.CLI.username, source=SOURCE)
     progress(0.9, "Writing budgets, demo users and the anomaly ground truth")
     problems += save_budgets(store, con, folder)
+    (folder / "rates.csv").write_text(config.rates_csv(result.periods))
+    problems += rates.load_rates(store, config.rates_csv(result.periods), access.CLI, "demo rates.csv")[1]
     users.create_demo_users(store)
     startup.set_demo_mode(store)
     write_truth(folder / "anomalies_truth.csv", [] if clean else charges.anomaly_rows(today))

@@ -6,6 +6,8 @@ True
 True
 """
 
+from decimal import Decimal
+
 import yaml
 
 from lib.demo import catalog
@@ -87,3 +89,10 @@ from planned order by team, month
 def budget_rows(con) -> list[tuple]:
     """(team, month, amount, currency) for every team and month of the demo window (needs the catalog)."""
     return con.execute(BUDGETS_SQL, [list(OVER_BUDGET)]).fetchall()
+
+
+def rates_csv(periods: tuple[str, ...]) -> str:
+    """Monthly EUR->USD rates for the demo's periods (a reporting currency for the multi-currency company)."""
+    lines = ["month,from,to,rate"]
+    lines += [f"{p},EUR,USD,{Decimal('1.0700') + Decimal('0.0035') * (i % 6)}" for i, p in enumerate(periods)]
+    return "\n".join(lines) + "\n"

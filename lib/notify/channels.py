@@ -27,7 +27,6 @@ import json
 import os
 import smtplib
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -114,19 +113,10 @@ def send_webhook(url: str, payload: dict) -> None:
             raise RuntimeError(f"webhook answered HTTP {resp.status}")
 
 
-@contextmanager
 def _log(store: Store):
-    """A write transaction on the delivery log without an fsync per commit (WAL, synchronous=normal):
-    only a power cut, not a crash, can lose the last marks, and then a message may go out twice."""
-    with state(store) as db:
-        db.execute("pragma synchronous = normal")
-        db.execute("begin immediate")
-        try:
-            yield db
-        except BaseException:
-            db.execute("rollback")
-            raise
-        db.execute("commit")
+    """A write transaction on the delivery log without an fsync per commit: only a power cut, not a
+    crash, can lose the last marks, and then a message may go out twice."""
+    return state(store, write=True, durable=False)
 
 
 def _claim(store: Store, key, channel, recipient, kind, subject, body, department) -> bool:

@@ -33,8 +33,6 @@ from lib.core.sql import identifier, literal
 from lib.sources import native
 
 NAME = "gcp-billing-export"
-LIST_OF = {"key": "VARCHAR", "value": "VARCHAR"}
-
 
 def sniff(columns: list[str]) -> bool:
     keys = {native.key(c) for c in columns}

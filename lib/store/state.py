@@ -66,10 +66,16 @@ def connect_state(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def state(store: Store, write: bool = False):
-    """A SQLite connection; with write=True the block runs in one IMMEDIATE transaction."""
+def state(store: Store, write: bool = False, durable: bool = True):
+    """A SQLite connection; with write=True the block runs in one IMMEDIATE transaction.
+
+    durable=False skips the fsync per commit (WAL, synchronous=normal): a crash loses nothing, a power
+    cut may lose the last commits. Only for logs whose loss costs a repeat, never money or config.
+    """
     db = connect_state(store.state_path)
     try:
+        if not durable:
+            db.execute("pragma synchronous = normal")
         if write:
             db.execute("begin immediate")
             try:

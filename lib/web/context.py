@@ -15,6 +15,7 @@ from lib.core import access
 from lib.core.access import User
 from lib.core.exports import to_csv_bytes
 from lib.reports import spend
+from lib.reports.reporting_currency import reporting_currencies
 from lib.store import audit
 from lib.store.lake import engine, new_duck
 from lib.store.state import Store, default_data_dir, open_store
@@ -28,6 +29,7 @@ class Filters:
     providers: tuple[str, ...]  # empty = all providers
     metric: str  # 'effective' | 'billed' | 'list'
     currency: str  # a billing currency; never summed across
+    reporting: str | None = None  # a reporting currency to show converted totals in (None: billed as is)
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,12 @@ def sidebar_filters(con, user: User) -> Filters | None:
         currency = st.selectbox("Currency", currencies, key="f_currency",
                                 help="Amounts in different billing currencies are never summed.")
         providers = st.multiselect("Providers", spend.providers(con), key="f_providers", placeholder="All providers")
-    return Filters(month, months, tuple(providers), metric, currency)
+        offered = reporting_currencies(store())
+        reporting = st.selectbox("Reporting currency", offered, index=None, key="f_reporting",
+                                 placeholder="None (billed currencies only)",
+                                 help="Also show totals converted at the loaded monthly rates; converted "
+                                      "amounts are marked and never replace the billed ones.") if offered else None
+    return Filters(month, months, tuple(providers), metric, currency, reporting)
 
 
 def csv_download(ctx: Context, frame, name: str, label: str = "Download CSV") -> None:

@@ -45,16 +45,3 @@ def test_bad_input_exits_2_with_one_line(store, tmp_path):
     assert "rule 'X', to: unknown team 'nobody'" in out.stderr and "nothing was saved" in out.stderr
     assert cli(store.data_dir, "totals", "--month", "2026-13").returncode == 2
     assert "no charges in 2026-09" in cli(store.data_dir, "totals", "--month", "2026-09").stderr
-
-
-def test_every_verb_is_mapped_to_the_module_that_registers_it():
-    import argparse
-    import importlib
-
-    from lib.cli.main import COMMAND_MODULES, VERB_MODULES
-    registered = {}
-    for name in COMMAND_MODULES:
-        sub = argparse.ArgumentParser().add_subparsers()
-        importlib.import_module(name).register(sub)
-        registered.update({verb: name for verb in sub.choices})
-    assert registered == VERB_MODULES

@@ -37,7 +37,8 @@ def _frame(rows, columns) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def previous_period(periods: list[str], period: str) -> str | None:
+def previous_with_data(periods: list[str], period: str) -> str | None:
+    """The latest period with data before `period` (not always the calendar month before)."""
     earlier = [p for p in periods if p < period]
     return earlier[-1] if earlier else None
 
@@ -48,7 +49,7 @@ def _sum(rows) -> Decimal:
 
 def overview(con, user, period: str, metric: str, currency: str, providers=()) -> Overview:
     metric = focus.metric(metric)
-    prev = previous_period(spend.periods(con), period)
+    prev = previous_with_data(spend.periods(con), period)
     cur_rows = spend.totals(con, user, period, "department", metric, currency, providers)
     prev_rows = spend.totals(con, user, prev, "department", metric, currency, providers) if prev else []
     where, params = spend.filters_sql(user, [period, prev] if prev else [period], currency, providers)

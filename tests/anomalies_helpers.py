@@ -45,8 +45,9 @@ def add(con, team: str, values, service: str = "Amazon EC2", department: str = "
                      amount, amount, amount, 1))
         charges.append((day, service, account, region, resource or f"{service}-{account}", "sku-1", category,
                         frequency, amount, amount, amount))
-    con.executemany(f"insert into allocated values ({', '.join(['?'] * 21)})", rows)
-    con.executemany(f"insert into charges values ({', '.join(['?'] * 11)})", charges)
+    if rows:
+        con.executemany(f"insert into allocated values ({', '.join(['?'] * 21)})", rows)
+        con.executemany(f"insert into charges values ({', '.join(['?'] * 11)})", charges)
 
 
 def weekly(weeks: int, weekday: float, weekend: float) -> list[float]:

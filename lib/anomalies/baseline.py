@@ -1,25 +1,34 @@
 """The expected daily cost of a series, and which days are anomalous: a robust seasonal baseline.
 
-Why this baseline. Cloud cost series have a weekly rhythm (quiet weekends), a trend (teams grow),
-level shifts (a new cluster that stays) and the anomalies themselves. A plain average over the
-last N days is pulled up by every spike and lags every trend; a same-weekday median alone ignores
-the trend. So, for each day t, using only the 8 weeks before it:
+Why this baseline. Cloud cost series have a weekly rhythm (quiet weekends), calendar rhythms
+(a batch on the last days of the month, a dip on public holidays), a trend (teams grow), level
+shifts (a new cluster that stays), heavy-tailed noise (serverless and data transfer burst),
+late data (the newest day is not fully delivered) and the anomalies themselves. So, for each
+day t, using only the days before it:
 
-1. weekday offsets (the weekend dip): per weekday, the median over the 8 weeks of that day minus
+1. weekday offsets (the weekend dip): per weekday, the median over 8 weeks of that day minus
    its week's median. Offsets are additive because the jumps that matter are: a cluster left
    running costs as much on Sunday as on Monday, so a level shift does not distort the rhythm;
-   the median over weeks ignores up to 3 bad weeks;
-2. level: the median of the last 7 de-seasonalized days, so a trend is followed with a lag of
+2. calendar effects (lib.reports.rhythm): day-of-month and month-end effects that recurred in
+   the last two months, learned from the residuals of earlier months; a holiday is judged
+   against an ordinary day (a dip is no risk) and never feeds the statistics;
+3. level: the median of the last 7 de-seasonalized days, so a trend is followed with a lag of
    about 3 days and up to 3 anomalous days do not move it; after a level shift the median moves
    to the new level on the 4th day, which makes the shift "the new normal". The level used is
    the larger of that and the 4-week median, so the return to normal after a dip is no jump;
-3. spread: the median absolute deviation of week-over-week differences of the de-seasonalized
-   values over the last 4 weeks (differences cancel trend and level, so a past level shift
-   inflates the spread for one week only), scaled to a standard deviation;
-4. expected = level + offset(weekday of t) (never below zero), sigma = spread.
-Offsets, spread and the 4-week level are recomputed once a week, the level every day.
+4. spread: the median absolute deviation of week-over-week differences of the de-seasonalized
+   values over the last 4 weeks, scaled to a standard deviation;
+5. tail: a MAD is blind to how heavy a series' tails are, and a bursty series has ordinary days
+   4+ spreads out. The series' own standardized residuals over the last 26 weeks say how far
+   its ordinary days go: the bar is z spreads, or TAIL times the third largest if that is more
+   (what happened three times in half a year is ordinary; one or two anomalies are not);
+6. expected = level + offset + calendar effect (never below zero), sigma = spread.
+Offsets, spread, tail and the 4-week level are recomputed once a week, calendar effects once a
+month, the level every day. Holidays and partial days (data not fully delivered, from the
+sources' freshness) are NaN in every statistic; a partial day is still judged (a day that is
+already too high while half delivered is an anomaly), it just teaches nothing.
 
-A day is anomalous when actual - expected exceeds the largest of z * sigma, a minimum absolute
+A day is anomalous when actual - expected exceeds the largest of k * sigma, a minimum absolute
 impact and a minimum relative change of expected, so tiny costs and normal noise never alert.
 Only increases alert: a drop in cost is not a risk to a budget. A series with no cost at all in
 its history alerts when it reaches the minimum impact (a new service appearing). A slow ramp
@@ -34,8 +43,11 @@ unless the series was flagged in those 4 weeks (a level shift alerts once, not a
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
+
+from lib.reports import rhythm
 
 HISTORY_DAYS = 56  # 8 weeks of history feed the weekday offsets
 LEVEL_DAYS = 7
@@ -43,15 +55,20 @@ SPREAD_DAYS = 28
 MIN_HISTORY = 14  # days of data a series needs before it is judged (except a brand-new series)
 MAD_TO_SIGMA = 1.4826
 DRIFT_DAYS = 28
+TAIL_DAYS = 182  # the residuals that say how heavy a series' tails are
+TAIL_RANK = 3  # a residual seen 3 times in 26 weeks is ordinary for that series
+TAIL = 2.5  # the bar is at least TAIL times that residual
+ORIGIN = date(2024, 1, 1)  # a Monday: the calendar of a series given without dates
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When a day counts as anomalous; the three limits must all be exceeded."""
-    z: float = 4.0  # robust standard deviations above expected
+    """When a day counts as anomalous; the limits must all be exceeded."""
+    z: float = 4.0  # robust standard deviations above expected (more for a heavy-tailed series)
     min_impact: float = 50.0  # currency units above expected
     min_relative: float = 0.25  # fraction of expected
     drift_relative: float = 0.3  # rise of the weekly level over DRIFT_DAYS that counts as a ramp
+    min_team_share: float = 0.05  # a service or account anomaly must move its team's cost by this fraction
 
 
 @dataclass(frozen=True)
@@ -62,13 +79,19 @@ class Fit:
     threshold: np.ndarray  # the excess over expected that a day must pass
     flagged: np.ndarray  # bool
     new: np.ndarray  # bool: flagged because the series had no cost before
+    partial: np.ndarray  # bool: the day's data is not fully delivered yet
+
+
+def _nanmedian(v: np.ndarray, axis: int) -> np.ndarray:
+    return np.nan_to_num(rhythm._nanmedian(v, axis))
 
 
 def weekday_offsets(history: np.ndarray, weekday: np.ndarray) -> np.ndarray:
     """(series x 7) per weekday: the median over whole weeks of (that day - its week's median).
 
     Offsets within a week do not move with the level, so a level shift (a cluster that now runs
-    every day, weekends included) or a trend inside the history leaves them alone.
+    every day, weekends included) or a trend inside the history leaves them alone. NaN days
+    (holidays, partial days) are left out.
 
     >>> h = np.array([[10.0, 10, 10, 10, 10, 2, 2] * 2])
     >>> weekday_offsets(h, np.arange(14) % 7)[0].tolist()
@@ -80,7 +103,7 @@ def weekday_offsets(history: np.ndarray, weekday: np.ndarray) -> np.ndarray:
     if weeks == 0:
         return out
     blocks = history[:, width - 7 * weeks:].reshape(n, weeks, 7)
-    offsets = np.median(blocks - np.median(blocks, axis=2, keepdims=True), axis=1)
+    offsets = _nanmedian(blocks - rhythm._nanmedian(blocks, 2)[:, :, None], 1)
     first = weekday[width - 7 * weeks]
     out[:, (first + np.arange(7)) % 7] = offsets
     return out
@@ -89,7 +112,7 @@ def weekday_offsets(history: np.ndarray, weekday: np.ndarray) -> np.ndarray:
 def _weekly_before(y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weekday offsets, spread and 4-week level from the whole weeks (index multiples of 7) before t.
 
-    They change slowly, so they are computed once a week; the recent level is computed every day.
+    y: the series without calendar effects, NaN on days that teach nothing.
     """
     end = t - t % 7
     start = max(0, end - HISTORY_DAYS)
@@ -97,36 +120,62 @@ def _weekly_before(y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.nd
     first = max(0, end - SPREAD_DAYS - 7)
     flat = y[:, first:end] - offsets[:, np.arange(first, end) % 7]
     diffs = flat[:, 7:] - flat[:, :-7]
-    spread = MAD_TO_SIGMA * np.median(np.abs(diffs - np.median(diffs, axis=1, keepdims=True)), axis=1) / np.sqrt(2)
-    return offsets, spread, np.median(flat[:, -SPREAD_DAYS:], axis=1)
+    mad = _nanmedian(np.abs(diffs - rhythm._nanmedian(diffs, 1)[:, None]), 1)
+    return offsets, MAD_TO_SIGMA * mad / np.sqrt(2), _nanmedian(flat[:, -SPREAD_DAYS:], 1)
 
 
-def _levels(y: np.ndarray, t: int, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Median de-seasonalized level of the 7 days before t, and of the 7 days up to and including t."""
-    flat = y[:, t - LEVEL_DAYS:t + 1] - offsets[:, np.arange(t - LEVEL_DAYS, t + 1) % 7]
-    return np.median(flat[:, :-1], axis=1), np.median(flat[:, 1:], axis=1)
+def _tail(y: np.ndarray, expected: np.ndarray, sigma: np.ndarray, quiet: np.ndarray, t: int, z: float) -> np.ndarray:
+    """Per series: how many spreads the bar is: z, or TAIL times the TAIL_RANK-th largest standardized residual.
+
+    Ordinary is what happened TAIL_RANK times in 26 weeks: one or two anomalies do not raise the bar.
+    """
+    a = max(0, t - TAIL_DAYS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where(quiet[:, a:t] & (sigma[:, a:t] > 0), (y[:, a:t] - expected[:, a:t]) / sigma[:, a:t], -np.inf)
+    if u.shape[1] < TAIL_RANK:
+        return np.full(len(y), z)
+    top = -np.partition(-u, TAIL_RANK - 1, axis=1)[:, TAIL_RANK - 1]
+    known = np.isfinite(u).sum(axis=1) >= SPREAD_DAYS
+    return np.where(known & np.isfinite(top), np.maximum(z, TAIL * top), z)
 
 
-def fit_series(y: np.ndarray, th: Thresholds) -> Fit:
-    """Judge every day of every series (rows of y: daily cost, oldest day first, no gaps)."""
+def fit_series(y: np.ndarray, th: Thresholds, holiday: np.ndarray | None = None, partial: np.ndarray | None = None,
+               first_day: date = ORIGIN) -> Fit:
+    """Judge every day of every series (rows of y: daily cost, oldest day first, no gaps).
+
+    holiday, partial: (series x days) bool masks (default none); first_day: the date of column 0.
+    """
     n, days = y.shape
-    expected, sigma, level_now = (np.full((n, days), np.nan) for _ in range(3))
-    offset_t = np.zeros((n, days))
-    new = np.zeros((n, days), dtype=bool)
-    offsets = spread = long = None
-    for t in range(days):
-        seen = y[:, max(0, t - SPREAD_DAYS):t]
-        silent = (t >= MIN_HISTORY) & (np.abs(seen).sum(axis=1) == 0)
-        new[:, t] = silent & (y[:, t] >= th.min_impact)
-        if t >= MIN_HISTORY:
-            if t % 7 == 0 or offsets is None:
-                offsets, spread, long = _weekly_before(y, t)
-            before, level_now[:, t] = _levels(y, t, offsets)
-            offset_t[:, t] = offsets[:, t % 7]
-            # the larger of the recent and the 4-week level: a return to normal after a dip is no jump
-            expected[:, t], sigma[:, t] = np.maximum(np.maximum(before, long) + offset_t[:, t], 0.0), spread
-        expected[silent, t], sigma[silent, t] = 0.0, 0.0
-    threshold = np.maximum(np.maximum(th.z * sigma, th.min_impact), th.min_relative * expected)
+    holiday = np.zeros((n, days), dtype=bool) if holiday is None else holiday
+    partial = np.zeros((n, days), dtype=bool) if partial is None else partial
+    quiet = ~(holiday | partial)
+    cal = rhythm.days_of(first_day, days)
+    expected, sigma, level_now, resid = (np.full((n, days), np.nan) for _ in range(4))
+    clean = np.where(quiet, y, np.nan)  # the series without calendar effects, NaN where it teaches nothing
+    extra, offset_t, bar = np.zeros((n, days)), np.zeros((n, days)), np.full((n, days), th.z)
+    offsets = spread = long = effects = k = None
+    month = -1
+    for t in range(MIN_HISTORY, days):
+        if t % 7 == 0 or offsets is None:
+            offsets, spread, long = _weekly_before(clean, t)
+            k = _tail(y, expected, sigma, quiet, t, th.z)
+        if cal.month[t] != month:
+            month = int(cal.month[t])
+            effects = rhythm.position_effects(resid[:, :t], cal, month, spread) + (
+                np.maximum(rhythm.holiday_effect(resid[:, :t], holiday, spread), 0.0),)
+        extra[:, t] = rhythm.effect_on(cal, t, effects[0], effects[1]) + np.where(holiday[:, t], effects[2], 0.0)
+        clean[:, t] = np.where(quiet[:, t], y[:, t] - extra[:, t], np.nan)
+        flat = clean[:, t - LEVEL_DAYS:t + 1] - offsets[:, np.arange(t - LEVEL_DAYS, t + 1) % 7]
+        before, level_now[:, t] = _nanmedian(flat[:, :-1], 1), _nanmedian(flat[:, 1:], 1)
+        offset_t[:, t] = offsets[:, t % 7]
+        base = np.maximum(before, long) + offset_t[:, t]
+        resid[:, t] = np.where(quiet[:, t], y[:, t] - base, np.nan)
+        # the larger of the recent and the 4-week level: a return to normal after a dip is no jump
+        expected[:, t], sigma[:, t], bar[:, t] = np.maximum(base + extra[:, t], 0.0), spread, k
+    silent = _silent(y)
+    new = silent & (y >= th.min_impact)
+    expected[silent], sigma[silent] = 0.0, 0.0
+    threshold = np.maximum(np.maximum(bar * sigma, th.min_impact), th.min_relative * expected)
     with np.errstate(invalid="ignore"):
         flagged = ((y - expected) > threshold) & ~np.isnan(expected)
     flagged |= new
@@ -134,7 +183,15 @@ def fit_series(y: np.ndarray, th: Thresholds) -> Fit:
     with np.errstate(invalid="ignore"):
         drift = _drift(level_now, sigma, flagged, th) & (y - before_drift > th.min_impact)
     expected = np.where(drift, before_drift, expected)
-    return Fit(expected, sigma, threshold, flagged | drift, new)
+    return Fit(expected, sigma, threshold, flagged | drift, new, partial.copy())
+
+
+def _silent(y: np.ndarray) -> np.ndarray:
+    """Days judged (from MIN_HISTORY on) whose series had no cost at all in the SPREAD_DAYS before."""
+    sums = np.pad(np.cumsum(np.abs(np.nan_to_num(y)), axis=1), ((0, 0), (1, 0)))
+    t = np.arange(y.shape[1])
+    window = sums[:, t] - sums[:, np.maximum(0, t - SPREAD_DAYS)]
+    return (window == 0) & (t >= MIN_HISTORY)
 
 
 def _drift(level_now: np.ndarray, sigma: np.ndarray, flagged: np.ndarray, th: Thresholds) -> np.ndarray:

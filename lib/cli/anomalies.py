@@ -7,7 +7,7 @@ from lib.cli import add_verb, fail, write_csv
 from lib.core import access, focus, money
 from lib.store.lake import engine
 
-HEADER = ["date", "team", "service_name", "actual", "expected", "impact", "currency", "end_date", "days",
+HEADER = ["date", "team", "service_name", "account", "actual", "expected", "impact", "currency", "end_date", "days",
           "severity", "state", "explanation", "key"]
 
 
@@ -22,7 +22,7 @@ def _since(value: str | None) -> date | None:
 
 def list_anomalies(store, args) -> int:
     found = detect.find(store, engine(store), access.CLI, args.metric, _since(args.since))
-    write_csv(HEADER, [[a.start.isoformat(), a.team, a.service_name, money.round_total(a.actual),
+    write_csv(HEADER, [[a.start.isoformat(), a.team, a.service_name, a.account, money.round_total(a.actual),
                         money.round_total(a.expected), money.round_total(a.impact), a.currency,
                         a.end.isoformat(), a.days, a.severity, a.state, a.explanation, a.key] for a in found])
     return 0

@@ -7,7 +7,7 @@ import pytest
 
 from lib.anomalies.cause import Driver
 from lib.anomalies.detect import detect
-from lib.core import access
+from lib.core import access, money
 from tests.anomalies_helpers import START, add, new_allocated, weekly, wobble
 
 WEEKS = 16
@@ -49,17 +49,36 @@ def test_spike_is_found_and_explained(con):
     add(con, "web", base, account="111", region="us-east-1")
     add(con, "web", with_spike(base, 100, 4210), account="222", region="eu-west-1", resource="i-0abc")
     add(con, "web", wobble(weekly(WEEKS, 300, 300)), service="Amazon S3")
-    [a] = detect(con, access.CLI)
-    assert (a.team, a.service_name, a.start, a.days) == ("web", "", START + timedelta(days=100), 1)
-    assert a.actual == Decimal(str(round(base[100] * 2 + 4210, 6))) + Decimal(str(round(wobble(
-        weekly(WEEKS, 300, 300))[100], 6)))
+    [a] = detect(con, access.CLI)  # one cause, one alert: told at the account that carries it
+    assert (a.team, a.service_name, a.account, a.start, a.days) == ("web", "Amazon EC2", "222",
+                                                                    START + timedelta(days=100), 1)
+    assert a.actual == Decimal(str(round(base[100] + 4210, 6)))
     assert abs(a.impact - Decimal(4210)) < 100
     top = a.drivers[0]
     assert (top.service_name, top.account, top.region) == ("Amazon EC2", "222", "eu-west-1")
-    assert top.share > Decimal("0.95")
-    assert "from Amazon EC2 in account 222 (acct 222), region eu-west-1, resource i-0abc (+$" in a.explanation
+    assert top.share == 1 and top.change == money.round_total(top.change) and abs(top.change - a.impact) < 1
+    assert a.explanation.startswith("web / Amazon EC2 in account 222 (acct 222) +$")
+    assert a.explanation.endswith("vs expected, region eu-west-1, resource i-0abc")
     assert top.resources[0].resource_id == "i-0abc" and abs(top.resources[0].change - 4210) < 100
-    assert a.cause == "web|Amazon EC2"
+    assert a.cause == "web|Amazon EC2|222"
+
+
+def test_driver_amounts_and_shares_describe_the_same_days(con):
+    """A 41-day rise told at team level: each driver's amount is its share of the rise over those days."""
+    add(con, "ml", wobble(weekly(WEEKS, 3000, 3000)), service="Compute Engine", account="p1")
+    vertex = [v + (700 if 60 <= i < 101 else 0) for i, v in enumerate(wobble(weekly(WEEKS, 400, 400)))]
+    storage = [v + (650 if 60 <= i < 101 else 0) for i, v in enumerate(wobble(weekly(WEEKS, 300, 300)))]
+    add(con, "ml", vertex, service="Vertex AI", account="p2")
+    add(con, "ml", storage, service="Cloud Storage", account="p3")
+    found = detect(con, access.CLI)
+    a = next(x for x in found if x.start == START + timedelta(days=60))
+    assert a.service_name == ""  # no single account carries 75% of it
+    rise = sum(d.change for d in a.drivers)
+    assert abs(rise - a.impact) < a.impact * Decimal("0.1")
+    for d in a.drivers:
+        assert abs(d.share * rise - d.change) <= Decimal("0.01") * rise  # the share is of these amounts
+        assert f"+{money.fmt(d.change, 'USD')} from {d.service_name}" in a.explanation
+    assert {d.service_name for d in a.drivers} == {"Vertex AI", "Cloud Storage"}
 
 
 def test_spike_hidden_by_a_drop_elsewhere_is_found_per_service(con):
@@ -118,4 +137,4 @@ def test_most_severe_first_and_cost_basis(con):
 
 def test_driver_text():
     d = Driver("Amazon EC2", "1234", "Prod", "us-east-1", Decimal("4210"), Decimal("0.87"))
-    assert d.describe("USD") == "87% from Amazon EC2 in account 1234 (Prod), region us-east-1 (+$4,210.00)"
+    assert d.describe("USD") == "+$4,210.00 from Amazon EC2 in account 1234 (Prod), region us-east-1 (87% of the rise)"

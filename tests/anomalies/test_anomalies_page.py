@@ -32,7 +32,8 @@ def test_list_chart_and_triage(data_dir):
     table = at.dataframe[0].value
     assert list(table.team) == ["web", "web", "search"]
     assert list(table.severity) == ["high", "high", "high"]
-    assert "from Amazon EC2 in account acct-web" in table.explanation[0]
+    assert table.explanation[0].startswith("web / Amazon EC2 in account acct-web (Main) +$")
+    assert list(table.account) == ["acct-web", "acct-web", "acct-search"]
     assert len(at.get("plotly_chart")) == 1
     at.radio[0].set_value("acknowledged")
     at.text_input[0].set_value("GPU test, owner knows")

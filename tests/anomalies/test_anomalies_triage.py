@@ -79,7 +79,7 @@ def test_cli_prints_csv_most_severe_first(bill, capsys):
     assert main.main(["--data-dir", str(bill.data_dir), "anomalies", "--since", str(START + timedelta(days=90))]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["date"], r["team"], r["service_name"]) for r in rows] == [
-        (str(START + timedelta(days=94)), "web", ""), (str(START + timedelta(days=105)), "search", "")]
+        (str(START + timedelta(days=94)), "web", "Amazon EC2"), (str(START + timedelta(days=105)), "search", "Amazon S3")]
     assert float(rows[0]["impact"]) == pytest.approx(2500, abs=150)
     assert float(rows[0]["actual"]) - float(rows[0]["expected"]) == pytest.approx(float(rows[0]["impact"]), abs=0.01)
     assert main.main(["--data-dir", str(bill.data_dir), "anomalies", "--since", "last week"]) == 2

@@ -11,8 +11,9 @@ from lib.web import charts_anomaly, context
 ctx = context.context()
 f = ctx.filters
 st.title("Anomalies")
-st.caption(f"Daily cost per team and per team x service · {context.METRIC_LABELS[f.metric]} cost · "
-           "recurring fees, purchases and tax are not watched")
+st.caption(f"Daily cost per team, team x service and billing account · {context.METRIC_LABELS[f.metric]} cost · "
+           "recurring fees, purchases and tax are not watched · weekly and monthly rhythms, public holidays and "
+           "days not fully delivered are taken into account")
 
 found = detect.find(ctx.store, ctx.con, ctx.user, f.metric)
 if not found:
@@ -22,6 +23,9 @@ left, right = st.columns([1, 2])
 since = left.date_input("Starting on or after", value=max(a.start for a in found) - timedelta(days=90))
 states = right.multiselect("State", triage.STATES, default=["new", "acknowledged"])
 shown = [a for a in found if a.start >= since and a.state in states]
+taught = sum(1 for a in found if a.start >= since and a.state in triage.TEACHING and a.state not in states)
+if taught:
+    st.caption(f"{taught} more marked expected or recurring by earlier triage (choose them under State to see them).")
 st.dataframe(detect.table(shown), hide_index=True, width="stretch")
 if not shown:
     st.stop()
@@ -29,7 +33,8 @@ if not shown:
 pick = st.selectbox("Anomaly", range(len(shown)), format_func=lambda i: detect.label(shown[i]))
 a = shown[pick]
 st.markdown(f"**{a.explanation}**")
-around = detect.history(ctx.con, ctx.user, a, f.metric, detect.thresholds(ctx.store))
+th, fresh, cal = detect.settings(ctx.store, ctx.con)
+around = detect.history(ctx.con, ctx.user, a, f.metric, th, fresh=fresh, cal=cal)
 st.plotly_chart(charts_anomaly.figure(around, a), width="stretch")
 for d in a.drivers:
     st.write(f"- {d.describe(a.currency)}")
@@ -45,5 +50,7 @@ if access.can(ctx.user, "triage"):
             for p in problems:
                 st.error(p)
             if not problems:
-                st.toast(f"Marked {new_state}.")
+                st.session_state["anomaly-saved"] = f"Marked {new_state}. {triage.effect(a, new_state)}".strip()
                 st.rerun()
+if "anomaly-saved" in st.session_state:
+    st.success(st.session_state.pop("anomaly-saved"))

@@ -30,13 +30,14 @@ def alert_min_impact(store: Store) -> Decimal:
 
 
 def _text(a: Anomaly) -> tuple[str, str]:
-    what = a.team + (f" / {a.service_name}" if a.service_name else "")
+    what = a.what
     subject = f"[Costbook] {what}: +{money.fmt(a.impact, a.currency)} unexpected cost since {a.start}"
     lines = [
         f"Anomaly ({a.severity}) for {what}, {a.start} to {a.end} ({a.days} day{'s' if a.days > 1 else ''}).",
         (f"Actual {money.fmt(a.actual, a.currency)} vs expected {money.fmt(a.expected, a.currency)}: "
         f"+{money.fmt(a.impact, a.currency)}."),
         *[f"- {d.describe(a.currency)}" for d in a.drivers],
+        *([f"The data for {a.end} is not fully delivered yet: the amount may still grow."] if a.partial else []),
         "Triage it on the Anomalies page (acknowledge, mark expected, or resolve).",
     ]
     return subject, "\n".join(lines)

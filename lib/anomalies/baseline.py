@@ -19,9 +19,10 @@ day t, using only the days before it:
 4. spread: the median absolute deviation of week-over-week differences of the de-seasonalized
    values over the last 4 weeks, scaled to a standard deviation;
 5. tail: a MAD is blind to how heavy a series' tails are, and a bursty series has ordinary days
-   4+ spreads out. The series' own standardized residuals over the last 26 weeks say how far
-   its ordinary days go: the bar is z spreads, or TAIL times the third largest if that is more
-   (what happened three times in half a year is ordinary; one or two anomalies are not);
+   4+ spreads out. The series' own standardized residuals over the last year say how far its
+   ordinary days go: the bar is z spreads, or TAIL times the third largest if that is more
+   (what happened three times in a year is ordinary; one or two anomalies are not, and days of
+   a multi-day event, like the first days of a level shift, are left out);
 6. expected = level + offset + calendar effect (never below zero), sigma = spread.
 Offsets, spread, tail and the 4-week level are recomputed once a week, calendar effects once a
 month, the level every day. Holidays and partial days (data not fully delivered, from the
@@ -55,8 +56,8 @@ SPREAD_DAYS = 28
 MIN_HISTORY = 14  # days of data a series needs before it is judged (except a brand-new series)
 MAD_TO_SIGMA = 1.4826
 DRIFT_DAYS = 28
-TAIL_DAYS = 182  # the residuals that say how heavy a series' tails are
-TAIL_RANK = 3  # a residual seen 3 times in 26 weeks is ordinary for that series
+TAIL_DAYS = 364  # the residuals that say how heavy a series' tails are
+TAIL_RANK = 3  # a residual seen 3 times in a year is ordinary for that series
 TAIL = 2.5  # the bar is at least TAIL times that residual
 ORIGIN = date(2024, 1, 1)  # a Monday: the calendar of a series given without dates
 
@@ -68,7 +69,7 @@ class Thresholds:
     min_impact: float = 50.0  # currency units above expected
     min_relative: float = 0.25  # fraction of expected
     drift_relative: float = 0.3  # rise of the weekly level over DRIFT_DAYS that counts as a ramp
-    min_team_share: float = 0.05  # a service or account anomaly must move its team's cost by this fraction
+    min_team_share: float = 0.1  # a service or account anomaly must move its team's cost by this fraction
 
 
 @dataclass(frozen=True)
@@ -127,16 +128,19 @@ def _weekly_before(y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.nd
 def _tail(y: np.ndarray, expected: np.ndarray, sigma: np.ndarray, quiet: np.ndarray, t: int, z: float) -> np.ndarray:
     """Per series: how many spreads the bar is: z, or TAIL times the TAIL_RANK-th largest standardized residual.
 
-    Ordinary is what happened TAIL_RANK times in 26 weeks: one or two anomalies do not raise the bar.
+    Ordinary is what happened TAIL_RANK times in a year (proportionally fewer in a shorter history,
+    but at least twice): one or two anomalies a year do not raise the bar.
     """
     a = max(0, t - TAIL_DAYS)
     with np.errstate(invalid="ignore", divide="ignore"):
         u = np.where(quiet[:, a:t] & (sigma[:, a:t] > 0), (y[:, a:t] - expected[:, a:t]) / sigma[:, a:t], -np.inf)
-    if u.shape[1] < TAIL_RANK:
-        return np.full(len(y), z)
-    top = -np.partition(-u, TAIL_RANK - 1, axis=1)[:, TAIL_RANK - 1]
-    known = np.isfinite(u).sum(axis=1) >= SPREAD_DAYS
-    return np.where(known & np.isfinite(top), np.maximum(z, TAIL * top), z)
+    known = np.isfinite(u).sum(axis=1)
+    rank = np.clip(np.ceil(TAIL_RANK * known / TAIL_DAYS), 2, TAIL_RANK).astype(int)  # 3 a year, at least 2
+    ordered = -np.sort(-u, axis=1)
+    if not u.shape[1]:
+        return np.full(len(u), z)
+    top = ordered[np.arange(len(u)), np.minimum(rank, u.shape[1]) - 1]
+    return np.where((known >= SPREAD_DAYS) & np.isfinite(top), np.maximum(z, TAIL * top), z)
 
 
 def fit_series(y: np.ndarray, th: Thresholds, holiday: np.ndarray | None = None, partial: np.ndarray | None = None,
@@ -152,13 +156,14 @@ def fit_series(y: np.ndarray, th: Thresholds, holiday: np.ndarray | None = None,
     cal = rhythm.days_of(first_day, days)
     expected, sigma, level_now, resid = (np.full((n, days), np.nan) for _ in range(4))
     clean = np.where(quiet, y, np.nan)  # the series without calendar effects, NaN where it teaches nothing
-    extra, offset_t, bar = np.zeros((n, days)), np.zeros((n, days)), np.full((n, days), th.z)
+    extra, offset_t = np.zeros((n, days)), np.zeros((n, days))
+    threshold, flag = np.full((n, days), np.nan), np.zeros((n, days), dtype=bool)
     offsets = spread = long = effects = k = None
     month = -1
     for t in range(MIN_HISTORY, days):
         if t % 7 == 0 or offsets is None:
             offsets, spread, long = _weekly_before(clean, t)
-            k = _tail(y, expected, sigma, quiet, t, th.z)
+            k = _tail(y, expected, sigma, quiet & ~_in_runs(flag), t, th.z)
         if cal.month[t] != month:
             month = int(cal.month[t])
             effects = rhythm.position_effects(resid[:, :t], cal, month, spread) + (
@@ -171,19 +176,31 @@ def fit_series(y: np.ndarray, th: Thresholds, holiday: np.ndarray | None = None,
         base = np.maximum(before, long) + offset_t[:, t]
         resid[:, t] = np.where(quiet[:, t], y[:, t] - base, np.nan)
         # the larger of the recent and the 4-week level: a return to normal after a dip is no jump
-        expected[:, t], sigma[:, t], bar[:, t] = np.maximum(base + extra[:, t], 0.0), spread, k
+        # noise grows with the amount: a month-end batch that triples the cost varies three times as much
+        scale = np.where((extra[:, t] > 0) & (base > 0), (base + extra[:, t]) / np.where(base > 0, base, 1.0), 1.0)
+        expected[:, t], sigma[:, t] = np.maximum(base + extra[:, t], 0.0), spread * scale
+        threshold[:, t] = np.maximum(np.maximum(k * sigma[:, t], th.min_impact), th.min_relative * expected[:, t])
+        flag[:, t] = y[:, t] - expected[:, t] > threshold[:, t]
     silent = _silent(y)
     new = silent & (y >= th.min_impact)
     expected[silent], sigma[silent] = 0.0, 0.0
-    threshold = np.maximum(np.maximum(bar * sigma, th.min_impact), th.min_relative * expected)
+    threshold = np.where(silent, th.min_impact, threshold)
     with np.errstate(invalid="ignore"):
         flagged = ((y - expected) > threshold) & ~np.isnan(expected)
     flagged |= new
-    before_drift = np.maximum(np.roll(level_now, DRIFT_DAYS, axis=1) + offset_t, 0.0)
+    before_drift = np.maximum(np.nan_to_num(_past_level(level_now)) + offset_t, 0.0)
     with np.errstate(invalid="ignore"):
         drift = _drift(level_now, sigma, flagged, th) & (y - before_drift > th.min_impact)
     expected = np.where(drift, before_drift, expected)
     return Fit(expected, sigma, threshold, flagged | drift, new, partial.copy())
+
+
+def _in_runs(flag: np.ndarray) -> np.ndarray:
+    """Flagged days next to another flagged day: a level shift or a multi-day event, not a burst."""
+    near = np.zeros_like(flag)
+    near[:, :-1] |= flag[:, 1:]
+    near[:, 1:] |= flag[:, :-1]
+    return flag & near
 
 
 def _silent(y: np.ndarray) -> np.ndarray:
@@ -194,13 +211,22 @@ def _silent(y: np.ndarray) -> np.ndarray:
     return (window == 0) & (t >= MIN_HISTORY)
 
 
+def _past_level(level_now: np.ndarray) -> np.ndarray:
+    """Per day: the higher of the levels DRIFT_DAYS and twice that before (NaN before that)."""
+    past = np.full_like(level_now, np.nan)
+    past[:, DRIFT_DAYS:] = level_now[:, :-DRIFT_DAYS]
+    older = np.full_like(level_now, np.nan)
+    older[:, 2 * DRIFT_DAYS:] = level_now[:, :-2 * DRIFT_DAYS]
+    return np.fmax(past, older)
+
+
 def _drift(level_now: np.ndarray, sigma: np.ndarray, flagged: np.ndarray, th: Thresholds) -> np.ndarray:
     """Days whose level rose too much over DRIFT_DAYS: a slow ramp, which no single day gives away.
 
     Not counted within DRIFT_DAYS after a day flagged otherwise: a level shift already alerted.
+    The past level is the higher of 4 and 8 weeks ago: coming back from a dip is no ramp.
     """
-    past = np.full_like(level_now, np.nan)
-    past[:, DRIFT_DAYS:] = level_now[:, :-DRIFT_DAYS]
+    past = _past_level(level_now)
     limit = np.maximum(np.maximum(th.min_impact, th.drift_relative * past), th.z * sigma)
     counts = np.cumsum(flagged, axis=1)
     recent = counts - np.pad(counts, ((0, 0), (DRIFT_DAYS, 0)))[:, :counts.shape[1]]

@@ -4,9 +4,9 @@ Bills have rhythms besides the week: a batch job on the last two days of every m
 run on the 1st, a dip on public holidays. None is hard-coded: each is learned per series from
 its residuals (actual minus the level-and-weekday baseline) in earlier months, and counts only
 when it recurs: the last two months must both show it, in the same direction as the median of
-up to six months, beyond SIGNIFICANT spreads. The effect is the smallest of those three, so a
-one-off spike on the 28th never becomes "the 28th is expensive", and a rhythm that stops is
-forgotten after one month without it. The anomaly baseline (lib.anomalies.baseline) and the
+up to six months, beyond SIGNIFICANT spreads; the effect is then that median. So a one-off
+spike on the 28th never becomes "the 28th is expensive", and a rhythm that stops is forgotten
+after one month without it. The anomaly baseline (lib.anomalies.baseline) and the
 forecast (lib.reports.forecast) both use these functions, so they agree on what a rhythm is.
 
 A day has two positions: its day of month (1..31) and its distance to the month's end
@@ -71,12 +71,12 @@ def _nanmedian(v: np.ndarray, axis: int) -> np.ndarray:
 
 
 def consistent(last: np.ndarray, before: np.ndarray, median: np.ndarray, spread: np.ndarray) -> np.ndarray:
-    """The effect where last, before and median agree in sign and all exceed SIGNIFICANT spreads, else 0."""
+    """The median where last, before and median agree in sign and all exceed SIGNIFICANT spreads, else 0."""
     sign = np.sign(last)
     with np.errstate(invalid="ignore"):
         mag = np.fmin(np.fmin(np.abs(last), np.abs(before)), np.abs(median))
         ok = (sign == np.sign(before)) & (sign == np.sign(median)) & (mag > SIGNIFICANT * spread)
-    return np.where(ok, sign * np.nan_to_num(mag), 0.0)
+    return np.where(ok, np.nan_to_num(median), 0.0)
 
 
 def position_effects(resid: np.ndarray, days: Days, month_now: int, spread: np.ndarray) -> tuple:

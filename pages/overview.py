@@ -3,8 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from lib.config.calendar import calendar
 from lib.config.versions import current_org
 from lib.core.money import fmt
+from lib.reports import freshness
 from lib.reports.overview import overview
 from lib.reports.reporting_currency import in_reporting_currency
 from lib.reports.spend import unallocated_by_reason
@@ -12,7 +14,8 @@ from lib.web import charts, context
 
 ctx = context.context()
 f = ctx.filters
-o = overview(ctx.con, ctx.user, f.month, f.metric, f.currency, f.providers)
+o = overview(ctx.con, ctx.user, f.month, f.metric, f.currency, f.providers,
+             fresh=freshness.complete_through(ctx.store, ctx.con), cal=calendar(ctx.store))
 
 st.title("Overview")
 st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost · {f.currency}")

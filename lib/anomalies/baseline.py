@@ -58,7 +58,7 @@ MAD_TO_SIGMA = 1.4826
 DRIFT_DAYS = 28
 TAIL_DAYS = 364  # the residuals that say how heavy a series' tails are
 TAIL_RANK = 3  # a residual seen 3 times in a year is ordinary for that series
-TAIL = 2.5  # the bar is at least TAIL times that residual
+TAIL = 3.0  # the bar is at least TAIL times that residual
 ORIGIN = date(2024, 1, 1)  # a Monday: the calendar of a series given without dates
 
 
@@ -69,7 +69,7 @@ class Thresholds:
     min_impact: float = 50.0  # currency units above expected
     min_relative: float = 0.25  # fraction of expected
     drift_relative: float = 0.3  # rise of the weekly level over DRIFT_DAYS that counts as a ramp
-    min_team_share: float = 0.1  # a service or account anomaly must move its team's cost by this fraction
+    min_team_share: float = 0.15  # a service or account anomaly must move its team's cost by this fraction
 
 
 @dataclass(frozen=True)
@@ -125,34 +125,43 @@ def _weekly_before(y: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return offsets, MAD_TO_SIGMA * mad / np.sqrt(2), _nanmedian(flat[:, -SPREAD_DAYS:], 1)
 
 
-def _tail(y: np.ndarray, expected: np.ndarray, sigma: np.ndarray, quiet: np.ndarray, t: int, z: float) -> np.ndarray:
+def _tail(y: np.ndarray, expected: np.ndarray, sigma: np.ndarray, quiet: np.ndarray, t: int, z: float,
+          groups: np.ndarray) -> np.ndarray:
     """Per series: how many spreads the bar is: z, or TAIL times the TAIL_RANK-th largest standardized residual.
 
     Ordinary is what happened TAIL_RANK times in a year (proportionally fewer in a shorter history,
-    but at least twice): one or two anomalies a year do not raise the bar.
+    but at least twice): one or two anomalies a year do not raise the bar. Series of one group
+    (the same service in every team and account) also share what they know: burstiness is the
+    service's, and a young series cannot show in 90 days what a year of its siblings has.
     """
     a = max(0, t - TAIL_DAYS)
     with np.errstate(invalid="ignore", divide="ignore"):
         u = np.where(quiet[:, a:t] & (sigma[:, a:t] > 0), (y[:, a:t] - expected[:, a:t]) / sigma[:, a:t], -np.inf)
-    known = np.isfinite(u).sum(axis=1)
-    rank = np.clip(np.ceil(TAIL_RANK * known / TAIL_DAYS), 2, TAIL_RANK).astype(int)  # 3 a year, at least 2
-    ordered = -np.sort(-u, axis=1)
     if not u.shape[1]:
         return np.full(len(u), z)
-    top = ordered[np.arange(len(u)), np.minimum(rank, u.shape[1]) - 1]
+    known = np.isfinite(u).sum(axis=1)
+    rank = np.clip(np.ceil(TAIL_RANK * known / TAIL_DAYS), 2, TAIL_RANK).astype(int)  # 3 a year, at least 2
+    top = -np.sort(-u, axis=1)[np.arange(len(u)), np.minimum(rank, u.shape[1]) - 1]
+    for g in np.unique(groups[groups >= 0]):
+        rows = np.flatnonzero(groups == g)
+        values = u[rows][np.isfinite(u[rows])]
+        if len(rows) > 1 and len(values) >= TAIL_DAYS:
+            top[rows] = np.fmax(top[rows], np.quantile(values, 1 - TAIL_RANK / TAIL_DAYS))
     return np.where((known >= SPREAD_DAYS) & np.isfinite(top), np.maximum(z, TAIL * top), z)
 
 
 def fit_series(y: np.ndarray, th: Thresholds, holiday: np.ndarray | None = None, partial: np.ndarray | None = None,
-               first_day: date = ORIGIN) -> Fit:
+               first_day: date = ORIGIN, groups: np.ndarray | None = None) -> Fit:
     """Judge every day of every series (rows of y: daily cost, oldest day first, no gaps).
 
-    holiday, partial: (series x days) bool masks (default none); first_day: the date of column 0.
+    holiday, partial: (series x days) bool masks (default none); first_day: the date of column 0;
+    groups: per series, a group whose series share their tails (-1 = none; default none).
     """
     n, days = y.shape
     holiday = np.zeros((n, days), dtype=bool) if holiday is None else holiday
     partial = np.zeros((n, days), dtype=bool) if partial is None else partial
     quiet = ~(holiday | partial)
+    groups = np.full(n, -1) if groups is None else groups
     cal = rhythm.days_of(first_day, days)
     expected, sigma, level_now, resid = (np.full((n, days), np.nan) for _ in range(4))
     clean = np.where(quiet, y, np.nan)  # the series without calendar effects, NaN where it teaches nothing
@@ -163,18 +172,21 @@ def fit_series(y: np.ndarray, th: Thresholds, holiday: np.ndarray | None = None,
     for t in range(MIN_HISTORY, days):
         if t % 7 == 0 or offsets is None:
             offsets, spread, long = _weekly_before(clean, t)
-            k = _tail(y, expected, sigma, quiet & ~_in_runs(flag), t, th.z)
+            k = _tail(y, expected, sigma, quiet & ~_in_runs(flag), t, th.z, groups)
         if cal.month[t] != month:
             month = int(cal.month[t])
-            effects = rhythm.position_effects(resid[:, :t], cal, month, spread) + (
-                np.maximum(rhythm.holiday_effect(resid[:, :t], holiday, spread), 0.0),)
-        extra[:, t] = rhythm.effect_on(cal, t, effects[0], effects[1]) + np.where(holiday[:, t], effects[2], 0.0)
+            rel = spread / np.maximum(np.abs(long), 1e-9)  # calendar effects are relative: a batch grows with its team
+            effects = rhythm.position_effects(resid[:, :t], cal, month, rel) + (
+                np.maximum(rhythm.holiday_effect(resid[:, :t], holiday, rel), 0.0),)
+        level = np.maximum(long, 0.0)
+        extra[:, t] = level * (rhythm.effect_on(cal, t, effects[0], effects[1]) + np.where(holiday[:, t], effects[2], 0.0))
         clean[:, t] = np.where(quiet[:, t], y[:, t] - extra[:, t], np.nan)
         flat = clean[:, t - LEVEL_DAYS:t + 1] - offsets[:, np.arange(t - LEVEL_DAYS, t + 1) % 7]
         before, level_now[:, t] = _nanmedian(flat[:, :-1], 1), _nanmedian(flat[:, 1:], 1)
         offset_t[:, t] = offsets[:, t % 7]
         base = np.maximum(before, long) + offset_t[:, t]
-        resid[:, t] = np.where(quiet[:, t], y[:, t] - base, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            resid[:, t] = np.where(quiet[:, t] & (level > 0), (y[:, t] - base) / level, np.nan)
         # the larger of the recent and the 4-week level: a return to normal after a dip is no jump
         # noise grows with the amount: a month-end batch that triples the cost varies three times as much
         scale = np.where((extra[:, t] > 0) & (base > 0), (base + extra[:, t]) / np.where(base > 0, base, 1.0), 1.0)

@@ -117,8 +117,15 @@ def holidays(series: Series, cal: Calendar | None) -> np.ndarray | None:
     return np.array([masks[k.team] for k in series.keys]).reshape(series.values.shape)
 
 
+def service_groups(series: Series) -> np.ndarray:
+    """Per series: its service's group (service and account series of one service share tails); -1 for teams."""
+    names = sorted({k.service_name for k in series.keys if k.service_name})
+    return np.array([names.index(k.service_name) if k.service_name else -1 for k in series.keys], dtype=int)
+
+
 def fitted(series: Series, th: Thresholds, cal: Calendar | None) -> Fit:
-    return fit_series(series.values, th, holidays(series, cal), series.partial, series.first_day)
+    return fit_series(series.values, th, holidays(series, cal), series.partial, series.first_day,
+                      service_groups(series))
 
 
 def _anomaly(series: Series, fit: Fit, th: Thresholds, e: fold.Event) -> Anomaly:

@@ -3,7 +3,9 @@
 Actual spend is read from the allocated view (the whole bill allocated first, then filtered
 to the budget's team or department), on one cost basis, in the budget's currency only.
 One query per currency fetches daily aggregates for every budget at once; the forecast works
-on those few hundred numbers per budget (lib.reports.forecast).
+on those few hundred numbers per budget through lib.reports.forecast.forecast_period, the same
+wiring as the Overview's (history window, last day counted, holidays). The last day counted is
+yesterday, or the last day every provider has fully delivered (lib.reports.freshness).
 
 >>> rows = budget_status(store, con, user, metric="effective")           # doctest: +SKIP
 >>> rows[0].budget.owner, rows[0].actual, rows[0].forecast.total, rows[0].overrun  # doctest: +SKIP
@@ -21,16 +23,17 @@ import pandas as pd
 
 from lib.allocation import cache
 from lib.budgets.budget import Budget, department_of, fiscal_year_start, list_budgets, period_months
+from lib.config.calendar import Calendar, calendar
 from lib.config.versions import current_org
 from lib.core import access, focus
 from lib.core.memo import Memo
 from lib.core.money import round_total
-from lib.reports.forecast import Forecast, period_forecast
+from lib.reports import freshness
+from lib.reports.forecast import HISTORY_DAYS, Forecast, as_of_day, forecast_period
 from lib.store.state import Store, state
 
 CACHE_SIZE = 32
 _STATUSES = Memo(CACHE_SIZE)  # (store, data+budgets signature, metric, month, day) -> every budget's Status
-HISTORY_DAYS = 98  # 14 weeks: 8 for the weekly pattern plus 5 weekly backtest origins, and a spare
 
 DAILY_SQL = """
 select if(grouping(team) = 0, 'team', 'department'), coalesce(team, department), x_BillingPeriod, ChargeDate,
@@ -108,7 +111,9 @@ def _signature(store: Store) -> str:
         rows = db.execute("select scope, owner, period, amount, currency, thresholds, forecast_thresholds "
                           "from budgets order by id").fetchall()
         fy = db.execute("select value from settings where key = 'fiscal_year_start'").fetchone()
-    digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+        more = db.execute("select key, value from settings where key like 'calendar.%' or key like 'freshness.%' "
+                          "order by key").fetchall()
+    digest = hashlib.sha256(repr([tuple(r) for r in rows] + [tuple(r) for r in more]).encode()).hexdigest()
     return f"{cache.state_signature(store)}|{digest}|{fy[0] if fy else ''}"
 
 
@@ -117,10 +122,10 @@ def _compute(store: Store, con, metric: str, month: str | None, today: date, vie
         raise ValueError(f"not a view name: {view!r}")
     org, fy = current_org(store), fiscal_year_start(store)
     budgets = [b for b in list_budgets(store, access.CLI, org) if month is None or month in period_months(b.period, fy)]
-    out = []
+    out, fresh, cal = [], freshness.complete_through(store, con), calendar(store)
     for currency in sorted({b.currency for b in budgets}):
         mine = [b for b in budgets if b.currency == currency]
-        out += _status_in(con, view, metric, currency, mine, org, fy, today)
+        out += _status_in(con, view, metric, currency, mine, org, fy, today, (fresh, cal))
     return out
 
 
@@ -128,11 +133,12 @@ def _allocated(store: Store, con) -> str:
     return cache.allocated_view(store, con)
 
 
-def _status_in(con, view, metric, currency, budgets, org, fy, today) -> list[Status]:
+def _status_in(con, view, metric, currency, budgets, org, fy, today, known) -> list[Status]:
     bounds = {b.key: period_bounds(b.period, fy) for b in budgets}
     months = sorted(m for b in budgets for m in period_months(b.period, fy))
     last = con.execute(LAST_DAY_SQL.format(view=view), [currency]).fetchone()[0]
-    as_of = min(today - timedelta(days=1), last) if last else today - timedelta(days=1)
+    complete = freshness.last_complete(known[0], last)
+    as_of = as_of_day(today, min(complete, last) if complete and last else complete or last)
     lo = min(min(s for s, _ in bounds.values()), as_of - timedelta(days=HISTORY_DAYS))
     hi = max(e for _, e in bounds.values())
     rows = con.execute(DAILY_SQL.format(metric=metric, view=view), [currency, lo, hi, months[0], months[-1]]).fetchall()
@@ -143,11 +149,12 @@ def _status_in(con, view, metric, currency, budgets, org, fy, today) -> list[Sta
     for b in budgets:
         start, end = bounds[b.key]
         out.append(_one(b, department_of(org, b), metric, by_owner[(b.scope, b.owner)], start, end,
-                        set(period_months(b.period, fy)), as_of))
+                        set(period_months(b.period, fy)), as_of, known[1]))
     return out
 
 
-def _one(b: Budget, dept: str, metric: str, rows, start: date, end: date, months: set, as_of: date) -> Status:
+def _one(b: Budget, dept: str, metric: str, rows, start: date, end: date, months: set, as_of: date,
+         cal: Calendar) -> Status:
     """One budget's status from its (billing period, day, amount) aggregates."""
     cut = min(as_of, end - timedelta(days=1))
     in_period, history = defaultdict(Decimal), defaultdict(Decimal)
@@ -158,11 +165,8 @@ def _one(b: Budget, dept: str, metric: str, rows, start: date, end: date, months
             in_period[min(max(day, start), end - timedelta(days=1))] += amount
         history[day] += amount
     actual = sum(in_period.values(), Decimal(0))
-    first = as_of - timedelta(days=HISTORY_DAYS - 1)
-    series = [float(history.get(first + timedelta(days=i), 0)) for i in range(HISTORY_DAYS)]
-    remaining = (end - max(start, as_of + timedelta(days=1))).days
-    skip = max(0, (start - (as_of + timedelta(days=1))).days)
-    fc = period_forecast(series, actual, max(0, remaining), first.weekday(), skip=skip)
+    holidays = cal.days(b.owner if b.scope == "team" else "", as_of - timedelta(days=HISTORY_DAYS), end)
+    fc = forecast_period(history, actual, start, end, as_of, holidays)
     elapsed = [start + timedelta(days=i) for i in range(max(0, (cut - start).days + 1))]
     days = tuple((d, in_period.get(d, Decimal(0))) for d in elapsed)
     burn = (actual / len(elapsed)).quantize(Decimal("0.01")) if elapsed else Decimal(0)

@@ -202,3 +202,9 @@ ANOMALIES = (
     ("hidden_spike", "data-platform", "emr", 28, 5, 450),
 )
 HIDDEN_DROP = {"data-platform": "ec2"}
+
+# Rhythms real bills have, which the detector must stay quiet about: a month-end batch (3x on the
+# last two days of every month), a bursty service (3% of days at 1.6-2.2x), and public holidays
+# (workloads with a weekend dip run at 60% on the holidays of COUNTRY).
+RHYTHMS = {("bi", "az-corp", "sql"): "month_end", ("analytics", "gcp-analytics", "bigquery"): "bursty"}
+COUNTRY = "US"

@@ -13,6 +13,7 @@ and adds credits.
 from datetime import date, timedelta
 from pathlib import Path
 
+from lib.config.calendar import official
 from lib.core.sql import literal, literal_list
 from lib.demo import catalog
 
@@ -23,7 +24,9 @@ CATALOG_TABLES = {
     "demo_services": ("key varchar, provider varchar, service_name varchar, category varchar, subcategory varchar, "
                       "sku_id varchar, sku_meter varchar, pricing_unit varchar, unit_price double, "
                       "resource_type varchar, id_template varchar, weekend double"),
-    "demo_workloads": "id integer, team varchar, account varchar, service varchar, daily double, growth double",
+    "demo_workloads": ("id integer, team varchar, account varchar, service varchar, daily double, growth double, "
+                       "rhythm varchar"),
+    "demo_holidays": "day date",
     "demo_commitments": ("id varchar, name varchar, type varchar, category varchar, account varchar, service varchar, "
                          "coverage double, discount double, payment varchar, start_offset integer, term integer"),
     "demo_credits": "account varchar, service_name varchar, amount double, first_month integer, last_month integer",
@@ -57,7 +60,8 @@ def load_catalog(con, seed: int, start: date, today: date, rows: int, clean: boo
     data = {
         "demo_accounts": catalog.ACCOUNTS,
         "demo_services": catalog.SERVICES,
-        "demo_workloads": [(i, *w) for i, w in enumerate(catalog.WORKLOADS)],
+        "demo_workloads": [(i, *w, catalog.RHYTHMS.get(w[:3], "")) for i, w in enumerate(catalog.WORKLOADS)],
+        "demo_holidays": [(d,) for y in range(start.year, today.year + 1) for d in official(catalog.COUNTRY, y)],
         "demo_commitments": catalog.COMMITMENTS,
         "demo_credits": catalog.CREDITS,
         "demo_anomalies": [] if clean else anomaly_rows(today),
@@ -78,7 +82,8 @@ DAYS_SQL = """
 create or replace temp table demo_days as
 select cast(d as date) as day, row_number() over (order by d) - 1 as idx,
        date_trunc('month', d) as month_start, date_trunc('month', d) + interval 1 month as month_end,
-       isodow(d) >= 6 as weekend
+       isodow(d) >= 6 as weekend, d >= date_trunc('month', d) + interval 1 month - interval 2 day as month_end,
+       cast(d as date) in (select day from demo_holidays) as holiday
 from demo_params, generate_series(start_date, today, interval 1 day) t(d)
 """
 
@@ -174,6 +179,9 @@ with lines as (
     r.unit_price, r.resource_type, r.resource_id, r.resource_name, r.tags, d.day, d.month_start, d.month_end,
     cast(r.daily / r.k * r.size * (1 + r.growth * d.idx / 365.0) * if(d.weekend, r.weekend_factor, 1)
       * (0.85 + (hash(p.seed, r.rid, d.idx) % 10000) / 33333.0)
+      * if(d.holiday and r.weekend_factor < 1, 0.6, 1) * if(r.rhythm = 'month_end' and d.month_end, 3, 1)
+      * if(r.rhythm = 'bursty', if(hash(p.seed, r.id, d.idx, 'burst') % 1000 < 30,
+                                   1.6 + (hash(p.seed, r.id, d.idx, 'size') % 1000) / 1700.0, 1), 1)
       * if(a.extra is null, 1, greatest(0.1, 1 - a.extra / (r.daily * (1 + r.growth * d.idx / 365.0)
                                                            * if(d.weekend, r.weekend_factor, 1)))) as decimal(18,6)) as list_cost,
     if(r.commitment_id is not null and d.idx >= r.start_offset and d.idx < r.start_offset + r.term,

@@ -91,14 +91,15 @@ def _cells(rng, cal: rhythm.Days, holiday: np.ndarray, teams) -> tuple[list, lis
             accounts = ACCOUNTS if name in (SERVICES[0][0], SERVICES[1][0]) else ACCOUNTS[:1]
             for account in accounts:
                 base = size * share * (0.7 if account == "prod" else 0.3 if len(accounts) > 1 else 1.0)
-                y = base * (1 + growth) * _shape(rng, cal, holiday, weekend, shaped) * np.exp(drift)
+                level = base * (1 + growth) * np.exp(drift)
+                y = level * _shape(rng, cal, holiday, weekend, shaped)
+                if ti == 4 and name == SERVICES[1][0] and account == "prod":
+                    y = y + np.where(cal.eom < 2, 2.0 * level, 0.0)  # the month-end batch: a job, weekend or not
+                if ti == 8 and name == "AWS Lambda":
+                    y = y + np.where(cal.dom == 1, 1.5 * level, 0.0)  # the report run on the 1st
                 y = y * np.maximum(0.05, 1 + noise * _t_noise(rng, nu, n))
                 if name == "AWS Data Transfer":
                     y = y * np.where(rng.random(n) < 0.01, rng.uniform(1.5, 2.2, n), 1.0)
-                if ti == 4 and name == SERVICES[1][0] and account == "prod":
-                    y = y * np.where(cal.eom < 2, 3.0, 1.0)  # the month-end batch
-                if ti == 8 and name == "AWS Lambda":
-                    y = y * np.where(cal.dom == 1, 2.5, 1.0)  # the report run on the 1st
                 cells.append((team, name, account))
                 rows.append(y)
     return cells, rows
@@ -112,7 +113,7 @@ def _inject(rng, cells: list, rows: list, teams, n: int) -> list[tuple]:
         team = teams[ti][0]
         mine = [i for i, c in enumerate(cells) if c[0] == team]
         daily = float(sum(np.median(rows[i][:60]) for i in mine))
-        start = int(rng.integers(120, n - 50))
+        start = int(rng.integers(min(120, n // 2), n - 50))
         service = {"bursty_spike": "AWS Lambda", "hidden_spike": SERVICES[1][0]}.get(kind, SERVICES[1][0])
         if kind in ("spike", "bursty_spike", "spike_3d"):
             days, extra = (3 if kind == "spike_3d" else 1), daily * rng.uniform(0.3, 0.8)

@@ -1,35 +1,51 @@
-"""Forecast the rest of a budget period from a daily spend series.
+"""Forecast the rest of a budget period from a daily spend series, with a band that means what it says.
 
-Method (seasonal level + damped robust trend):
-  1. day-of-week factors from the last up to 8 weeks: the median, per weekday, of each
-     day's ratio to its centred 7-day mean (normalized to average 1);
-  2. the deseasonalized last 28 days give a Theil-Sen trend (median of pairwise slopes) and
-     a level (median of the last 7 days, moved to the last day along that trend);
-  3. day t ahead = (level + trend * (phi + phi^2 + ... + phi^t)) * factor[weekday], phi = 0.95,
+Method (additive, with the rhythms the anomaly baseline knows, lib.reports.rhythm):
+  1. weekday offsets from the last up to 8 weeks: per weekday, the median of each day minus
+     its centred 7-day mean;
+  2. calendar effects: day-of-month and month-end effects that recurred in the last two months
+     (a month-end batch), and the series' own holiday effect (learned from its past holidays);
+  3. the de-seasonalized last 28 days give a Theil-Sen trend (median of pairwise slopes) and a
+     level (median of the last 14 days, moved to the last day along that trend);
+  4. day t ahead = level + trend * (phi + ... + phi^t) + offset + calendar effects, phi = 0.95,
      never below zero when the history never was.
-The uncertainty band comes from this series' own backtest: the same forecast made from
-earlier origins (every 7 days back) and compared with what was then spent; the 80th
-percentile of those errors, scaled to the remaining horizon, is the half-width. With too
+The band is calibrated on this series' own backtest: the same forecast made from ORIGINS earlier
+origins (every 7 days back) for the same horizon, compared with what was then spent; the
+relative errors at the ranks split-conformal prediction gives for 80% (`conformal`), applied to
+the forecast part, are the band. With too
 little history the band is +/- 25% of the forecast part.
+
+`forecast_period` is the one wiring: the history window, which day counts as the last one
+spent (`as_of_day`: yesterday, or the last day every provider has fully delivered), the
+horizon and the holidays. The Overview and the Budgets page both call it, so they agree.
 
 Inputs are daily aggregates (a few hundred floats); money totals stay Decimal.
 
->>> f = period_forecast([10.0] * 35, actual=Decimal(100), horizon=20, first_weekday=0)
+>>> f = period_forecast([10.0] * 35, actual=Decimal(100), horizon=20, first_day=date(2026, 1, 5))
 >>> f.total
 Decimal('300.00')
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
+import warnings
 from functools import lru_cache
 
 import numpy as np
 
+from lib.reports import rhythm
+
 PHI = 0.95
 SEASON_DAYS = 56
-TREND_DAYS = 28
+TREND_DAYS = 56
+LEVEL_DAYS = 14
+ORIGINS = 20
+MIN_ORIGINS = 4
+HISTORY_DAYS = SEASON_DAYS + 7 * ORIGINS + 42  # 34 weeks: the season, the backtest origins, a month's horizon
 FALLBACK_BAND = 0.25
-METHOD = "weekday factors x damped Theil-Sen trend (8-week season, 28-day trend)"
+BAND = (0.1, 0.9)
+METHOD = "weekday offsets + month and holiday rhythms + damped Theil-Sen trend; band from 20 weekly backtests"
 
 
 @dataclass(frozen=True)
@@ -41,28 +57,24 @@ class Forecast:
     method: str = METHOD
 
 
-def weekday_factors(y: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
-    """Seven multiplicative factors averaging 1 (all 1 when the history is too short or empty)."""
-    if len(y) < 21 or y.mean() <= 0:
-        return np.ones(7)
-    ma = np.convolve(y, np.ones(7) / 7, mode="valid")  # centred: ma[i] is the mean of y[i..i+6]
-    centre_y, centre_wd = y[3:-3], weekdays[3:-3]
-    ratio = np.full(len(ma), np.nan)
-    np.divide(centre_y, ma, out=ratio, where=ma > 0)
-    grid = np.full((7, len(ratio) // 7 + 2), np.nan)  # one row per weekday, one column per week
-    grid[centre_wd, (np.arange(len(ratio)) + (centre_wd[0] if len(ratio) else 0)) // 7] = ratio
-    factors = row_medians(grid)
-    factors = np.where(np.isfinite(factors) & (factors >= 0), factors, 1.0)
-    return factors * 7 / factors.sum() if factors.sum() > 0 else np.ones(7)
+def weekday_offsets(y: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+    """Seven additive offsets: per weekday, the median of the day minus its centred 7-day mean (NaN = no data).
 
+    Against a centred mean, a trend does not leak into the offsets (a week's median would).
 
-def row_medians(grid: np.ndarray) -> np.ndarray:
-    """Median of each row ignoring nan (nan for a row with no values); faster than np.nanmedian here."""
-    ordered = np.sort(grid, axis=1)  # nan sorts last
-    count = (~np.isnan(grid)).sum(axis=1)
-    rows = np.arange(len(grid))
-    lo, hi = ordered[rows, np.maximum(count - 1, 0) // 2], ordered[rows, np.maximum(count, 1) // 2]
-    return np.where(count > 0, (lo + np.where(count % 2 == 1, lo, hi)) / 2, np.nan)
+    >>> weekday_offsets(np.array([10.0, 10, 10, 10, 10, 3, 3] * 3), np.arange(21) % 7).tolist()
+    [2.0, 2.0, 2.0, 2.0, 2.0, -5.0, -5.0]
+    """
+    out = np.zeros(7)
+    if len(y) < 21:
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(np.lib.stride_tricks.sliding_window_view(y, 7), axis=1)
+    resid = y[3:-3] - mean
+    for wd in range(7):
+        out[wd] = float(np.nan_to_num(rhythm._nanmedian(resid[weekdays[3:-3] == wd], 0)))
+    return out - out.mean()
 
 
 @lru_cache(maxsize=64)
@@ -71,7 +83,7 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def theil_sen(z: np.ndarray) -> float:
-    """Median slope over all pairs of known points (nan = a day with a zero weekday factor)."""
+    """Median slope over all pairs of known points (NaN = a day that says nothing)."""
     known = np.flatnonzero(~np.isnan(z))
     if len(known) < 3:
         return 0.0
@@ -80,63 +92,117 @@ def theil_sen(z: np.ndarray) -> float:
     return float(np.median((z[j] - z[i]) / (j - i)))
 
 
-def daily_forecast(y, horizon: int, first_weekday: int) -> np.ndarray:
-    """Forecast `horizon` days after the series y (oldest first; y[0] fell on weekday first_weekday, Monday=0)."""
+def _calendar(y: np.ndarray, days: rhythm.Days, hol: np.ndarray, offsets: np.ndarray, month_now: int):
+    """Month-position and holiday effects learned from the history's residuals around a local level."""
+    flat = np.where(hol[:len(y)], np.nan, y - offsets[days.weekday[:len(y)]])
+    padded = np.pad(flat, 3, mode="edge")
+    local = rhythm._nanmedian(np.lib.stride_tricks.sliding_window_view(padded, 7), 1)
+    resid = (y - offsets[days.weekday[:len(y)]] - local)[None, :]
+    diffs = flat[-35:][7:] - flat[-35:][:-7]
+    spread = np.array([1.4826 * float(np.nan_to_num(rhythm._nanmedian(np.abs(diffs), 0))) / np.sqrt(2)])
+    dom_e, eom_e = rhythm.position_effects(np.where(hol[None, :len(y)], np.nan, resid), days, month_now, spread)
+    hol_e = rhythm.holiday_effect(resid, hol[None, :len(y)], spread)
+    return dom_e, eom_e, float(hol_e[0])
+
+
+def daily_forecast(y, horizon: int, first_day: date, holidays=frozenset()) -> np.ndarray:
+    """Forecast `horizon` days after the series y (oldest first; y[0] is the spend of first_day)."""
     y = np.asarray(y, dtype=float)
     if horizon <= 0:
         return np.zeros(0)
     if len(y) == 0:
         return np.zeros(horizon)
-    start_wd = (first_weekday + max(0, len(y) - SEASON_DAYS)) % 7
-    y = y[-SEASON_DAYS:]
-    weekdays = (start_wd + np.arange(len(y))) % 7
-    factors = weekday_factors(y, weekdays)
-    f = factors[weekdays]
-    z = np.where(f > 0, y / np.where(f > 0, f, 1.0), np.nan)[-TREND_DAYS:]
+    days = rhythm.days_of(first_day, len(y) + horizon)
+    hol = rhythm.holiday_mask(first_day, len(y) + horizon, holidays)
+    recent = slice(max(0, len(y) - SEASON_DAYS), len(y))
+    offsets = weekday_offsets(np.where(hol[recent], np.nan, y[recent]), days.weekday[recent])
+    dom_e, eom_e, hol_e = _calendar(y, days, hol, offsets, int(days.month[len(y)]))
+    effect = rhythm.effect_on(days, np.arange(len(y) + horizon), dom_e, eom_e)[0]
+    effect = effect + np.where(hol, hol_e, 0.0)
+    z = np.where(hol[:len(y)], np.nan, y - offsets[days.weekday[:len(y)]] - effect[:len(y)])[-TREND_DAYS:]
     slope = theil_sen(z)
     last = len(z) - 1
-    recent = np.arange(max(0, len(z) - 7), len(z))
-    moved = z[recent] + slope * (last - recent)
-    level = float(row_medians(moved[None, :])[0]) if np.any(~np.isnan(moved)) else 0.0
+    tail = np.arange(max(0, len(z) - LEVEL_DAYS), len(z))
+    moved = z[tail] + slope * (last - tail)
+    level = float(np.nan_to_num(rhythm._nanmedian(moved, 0))) if np.any(~np.isnan(moved)) else 0.0
     steps = np.cumsum(PHI ** np.arange(1, horizon + 1))
-    future_wd = (weekdays[-1] + np.arange(1, horizon + 1)) % 7
-    out = (level + slope * steps) * factors[future_wd]
+    future = np.arange(len(y), len(y) + horizon)
+    out = level + slope * steps + offsets[days.weekday[future]] + effect[future]
     return np.maximum(out, 0.0) if y.min() >= 0 else out
 
 
-def backtest_errors(y, horizon: int, first_weekday: int, origins: int = 5) -> list[float]:
-    """Errors (actual - forecast) of the horizon sum from earlier origins, scaled to `horizon` days."""
+def backtest_errors(y, horizon: int, first_day: date, holidays=frozenset(), origins: int = ORIGINS) -> list[float]:
+    """Relative errors (actual / forecast - 1) of the horizon sum from earlier origins, every 7 days back."""
     y = np.asarray(y, dtype=float)
     errors = []
     for k in range(1, origins + 1):
         cut = len(y) - 7 * k
-        if cut < TREND_DAYS:
+        if cut < TREND_DAYS + 7:
             break
         h = min(horizon, len(y) - cut)
-        predicted = daily_forecast(y[:cut], h, first_weekday).sum()
-        errors.append(float(y[cut:cut + h].sum() - predicted) * horizon / h)
+        predicted = float(daily_forecast(y[:cut], h, first_day, holidays).sum())
+        if abs(predicted) > 1e-9:
+            errors.append(float(y[cut:cut + h].sum()) / predicted - 1)
     return errors
 
 
-def period_forecast(history, actual: Decimal, horizon: int, first_weekday: int, skip: int = 0) -> Forecast:
+def conformal(errors: list[float], band: tuple[float, float] = BAND) -> tuple[float, float]:
+    """The band's ends from n backtest errors by rank, as split conformal prediction does.
+
+    The k-th smallest with k = floor((n + 1) * 0.1) and the k-th with k = ceil((n + 1) * 0.9): with
+    n errors the next one falls inside with probability 80%; plain quantiles of a few errors are too narrow.
+
+    >>> conformal([float(e) for e in range(20)])
+    (1.0, 18.0)
+    """
+    ordered = sorted(errors)
+    n = len(ordered)
+    lo = max(1, int(np.floor((n + 1) * band[0])))
+    hi = min(n, int(np.ceil((n + 1) * band[1])))
+    return ordered[lo - 1], ordered[hi - 1]
+
+
+def period_forecast(history, actual: Decimal, horizon: int, first_day: date, skip: int = 0,
+                    holidays=frozenset()) -> Forecast:
     """Total for a period: `actual` spent so far plus the forecast of `horizon` more days.
 
-    history: daily spend up to the last day with data (includes the period's days so far);
-    skip: days between the history's end and the first counted day (a period not yet begun).
+    history: daily spend up to the last day counted (includes the period's days so far), history[0]
+    on first_day; skip: days between the history's end and the first counted day (a period not yet begun).
     """
     if horizon <= 0:
         return Forecast(actual, actual, actual, ())
     history = np.asarray(history, dtype=float)
     begun = int(np.argmax(history != 0)) if np.any(history != 0) else len(history)
-    history, first_weekday = history[begun:], (first_weekday + begun) % 7  # before its first spend a team did not exist
-    rest = daily_forecast(history, skip + horizon, first_weekday)[skip:]
+    history, first_day = history[begun:], first_day + timedelta(days=begun)  # before its first spend a team did not exist
+    rest = daily_forecast(history, skip + horizon, first_day, holidays)[skip:]
     part = float(rest.sum())
-    errors = backtest_errors(history, horizon, first_weekday)
-    half = float(np.quantile(np.abs(errors), 0.8)) if len(errors) >= 3 else abs(part) * FALLBACK_BAND
-    total = actual + _dec(part)
-    return Forecast(total, total - _dec(half), total + _dec(half), tuple(float(v) for v in rest))
+    errors = backtest_errors(history, skip + horizon, first_day, holidays)
+    if len(errors) >= MIN_ORIGINS:
+        lo, hi = conformal(errors)
+        low, high = part * (1 + min(lo, 0.0)), part * (1 + max(hi, 0.0))
+    else:
+        low, high = part - abs(part) * FALLBACK_BAND, part + abs(part) * FALLBACK_BAND
+    return Forecast(actual + _dec(part), actual + _dec(low), actual + _dec(high), tuple(float(v) for v in rest))
+
+
+def as_of_day(today: date, last_complete: date | None) -> date:
+    """The last day counted as spent: yesterday, or the last day every provider has fully delivered."""
+    return min(today - timedelta(days=1), last_complete) if last_complete else today - timedelta(days=1)
+
+
+def forecast_period(daily: dict, actual: Decimal, start: date, end: date, as_of: date,
+                    holidays=frozenset()) -> Forecast:
+    """The forecast of a period [start, end) from daily spend (day -> amount) up to as_of: the one wiring.
+
+    actual: what the period has spent up to as_of (the caller's own attribution of charges to it).
+    """
+    first = as_of - timedelta(days=HISTORY_DAYS - 1)
+    series = [float(daily.get(first + timedelta(days=i), 0)) for i in range(HISTORY_DAYS)]
+    remaining = (end - max(start, as_of + timedelta(days=1))).days
+    skip = max(0, (start - (as_of + timedelta(days=1))).days)
+    return period_forecast(series, actual, max(0, remaining), first, skip, holidays)
 
 
 def _dec(value: float) -> Decimal:
     """A float estimate as Decimal cents (forecasts are estimates; actuals never pass through here)."""
-    return Decimal(repr(round(value, 2))).quantize(Decimal("0.01"))
+    return Decimal(repr(round(float(value), 2))).quantize(Decimal("0.01"))

@@ -5,15 +5,16 @@
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
 
+from lib.config.calendar import Calendar
 from lib.config.org import UNALLOCATED
 from lib.core import focus
-from lib.reports import spend
-from lib.reports.forecast import Forecast, period_forecast
+from lib.reports import freshness, spend
+from lib.reports.forecast import HISTORY_DAYS, Forecast, as_of_day, forecast_period
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,9 @@ def _sum(rows) -> Decimal:
     return sum((a for _, _, a in rows), Decimal(0))
 
 
-def overview(con, user, period: str, metric: str, currency: str, providers=()) -> Overview:
+def overview(con, user, period: str, metric: str, currency: str, providers=(), today: date | None = None,
+             fresh: dict | None = None, cal: Calendar | None = None) -> Overview:
+    """today, fresh (provider -> last fully delivered day), cal: what the month-end forecast needs."""
     metric = focus.metric(metric)
     prev = previous_with_data(spend.periods(con), period)
     cur_rows = spend.totals(con, user, period, "department", metric, currency, providers)
@@ -68,25 +71,30 @@ def overview(con, user, period: str, metric: str, currency: str, providers=()) -
                ["day", "provider", "amount"]),
         unallocated_trend(con, user, metric, currency),
         movers(con, user, period, prev, metric, currency, providers) if prev else _frame([], MOVER_COLUMNS),
-        month_end_forecast(con, user, period, metric, currency, providers),
+        month_end_forecast(con, user, period, metric, currency, providers, today, fresh, cal),
     )
 
 
-def month_end_forecast(con, user, period: str, metric: str, currency: str, providers=()) -> Forecast | None:
-    """Forecast of the period's total when its data stops before the month's last day."""
-    year, month = int(period[:4]), int(period[5:])
-    last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+def month_end_forecast(con, user, period: str, metric: str, currency: str, providers=(), today: date | None = None,
+                       fresh: dict | None = None, cal: Calendar | None = None) -> Forecast | None:
+    """Forecast of the period's total while it is still running (lib.reports.forecast.forecast_period)."""
+    start, end = (date.fromisoformat(period + "-01"), date(int(period[:4]) + int(period[5:]) // 12,
+                                                              int(period[5:]) % 12 + 1, 1))
     where, params = spend.filters_sql(user, None, currency, providers)
+    last = con.execute(f"select max(ChargeDate) from allocated where {where}", params).fetchone()[0]
+    if last is None:
+        return None
+    today = today or datetime.now(UTC).date()
+    as_of = as_of_day(today, min(last, freshness.last_complete(fresh or {}, last)))
+    if as_of >= end - timedelta(days=1) or as_of < start:
+        return None
     rows = con.execute(
         f"select ChargeDate, sum({metric}) from allocated where {where} and ChargeDate <= ? "
-        f"and ChargeDate > ? - interval 120 day group by 1 order by 1", params + [last_day, last_day]).fetchall()
-    if not rows or rows[-1][0] >= last_day or rows[-1][0] < date(year, month, 1):
-        return None
-    days = pd.date_range(rows[0][0], rows[-1][0]).date
-    by_day = dict(rows)
-    history = [float(by_day.get(d, 0)) for d in days]
-    actual = sum((a for d, a in rows if d >= date(year, month, 1)), Decimal(0))
-    return period_forecast(history, actual, (last_day - rows[-1][0]).days, days[0].weekday())
+        f"and ChargeDate > ? group by 1", params + [as_of, as_of - timedelta(days=HISTORY_DAYS)]).fetchall()
+    daily = dict(rows)
+    actual = sum((a for d, a in rows if d >= start), Decimal(0))
+    holidays = cal.days("", as_of - timedelta(days=HISTORY_DAYS), end) if cal else frozenset()
+    return forecast_period(daily, actual, start, end, as_of, holidays)
 
 
 def unallocated_trend(con, user, metric: str, currency: str) -> pd.DataFrame:

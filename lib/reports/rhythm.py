@@ -24,7 +24,7 @@ A day has two positions: its day of month (1..31) and its distance to the month'
 
 import warnings
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -100,10 +100,11 @@ def position_effects(resid: np.ndarray, days: Days, month_now: int, spread: np.n
             consistent(eom[-1], eom[-2], _nanmedian(eom, 0), s))
 
 
-def effect_on(days: Days, t: int, dom_e: np.ndarray, eom_e: np.ndarray) -> np.ndarray:
-    """Per series: the calendar effect on day t (the larger of its day-of-month and month-end effects)."""
+def effect_on(days: Days, t, dom_e: np.ndarray, eom_e: np.ndarray) -> np.ndarray:
+    """Per series: the calendar effect on day t (an index, or an array of them: series x days), the larger
+    of its day-of-month and month-end effects."""
     a = dom_e[:, days.dom[t]]
-    b = eom_e[:, days.eom[t]] if days.eom[t] < EOM_DAYS else np.zeros(len(a))
+    b = np.where(days.eom[t] < EOM_DAYS, eom_e[:, np.minimum(days.eom[t], EOM_DAYS - 1)], 0.0)
     return np.where(np.abs(b) > np.abs(a), b, a)
 
 
@@ -115,7 +116,3 @@ def holiday_effect(resid: np.ndarray, holiday: np.ndarray, spread: np.ndarray) -
     recent = np.where(h & (rank <= MONTHS), resid, np.nan)
     enough = h.sum(axis=1) >= 2
     return np.where(enough, consistent(pick(1), pick(2), _nanmedian(recent, 1), spread), 0.0)
-
-
-def next_days(last: date, n: int) -> list[date]:
-    return [last + timedelta(days=i + 1) for i in range(n)]

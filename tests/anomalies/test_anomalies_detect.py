@@ -88,13 +88,13 @@ def test_spike_hidden_by_a_drop_elsewhere_is_found_per_service(con):
     ec2 = wobble(weekly(WEEKS, 6000, 6000))
     con.execute("delete from allocated where ServiceName = 'Amazon EC2' and ChargeDate between ? and ?",
                 [START + timedelta(days=90), START + timedelta(days=94)])
-    add(con, "data", [e - 900 for e in ec2[90:95]], service="Amazon EC2", department="data",
+    add(con, "data", [e - 1200 for e in ec2[90:95]], service="Amazon EC2", department="data",
         start=START + timedelta(days=90))
-    con.execute("update allocated set effective = effective + 900 where ServiceName = 'Amazon EMR' "
+    con.execute("update allocated set effective = effective + 1200 where ServiceName = 'Amazon EMR' "
                 "and ChargeDate between ? and ?", [START + timedelta(days=90), START + timedelta(days=94)])
-    found = detect(con, access.CLI)  # +900 a day is 13% of the team's day: material (min_team_share 10%)
+    found = detect(con, access.CLI)  # +1200 a day is 18% of the team's day: material (min_team_share 15%)
     assert [(a.team, a.service_name, a.start) for a in found] == [("data", "Amazon EMR", START + timedelta(days=90))]
-    assert detect(con, access.CLI, th=Thresholds(min_team_share=0.2)) == []  # not worth telling at 20%
+    assert detect(con, access.CLI, th=Thresholds(min_team_share=0.25)) == []  # not worth telling at 25%
 
 
 def test_level_shift_alerts_once(con):

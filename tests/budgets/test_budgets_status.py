@@ -112,5 +112,6 @@ def test_noisy_series_has_a_band_around_the_forecast(setup):
     noise = [10 + (i * 7919 % 13) - 6 for i in range(DAYS)]  # 4..16, deterministic
     allocated_table(con, daily("web", "2026-01-01", noise))
     s = status_of(setup)["team:web:2026-03"]
-    assert s.forecast.low < s.forecast.total < s.forecast.high
+    # the band comes from the series' own backtest errors, which may all lie on one side of the forecast
+    assert s.forecast.low <= s.forecast.total <= s.forecast.high and s.forecast.low < s.forecast.high
     assert Decimal(60) < s.forecast.total - s.actual < Decimal(160)  # 11 days of about 10

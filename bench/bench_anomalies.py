@@ -4,12 +4,14 @@
     python bench/bench_anomalies.py --rows 1000000          # builds one in a temporary folder first
 
 Steps, each in a fresh DuckDB connection: `allocate` (allocated view; computes the allocation cache on
-a cold store), `detect` (series, baseline, root cause and triage states, as the page and CLI run it,
-with the allocation cached) and, for the record, the baseline alone on the dense series matrix.
+a cold store), `detect` (data freshness, series per team, team x service and team x service x account,
+baseline with calendar rhythms and holidays, folding, root cause and triage states, as the page and
+CLI run it, with the allocation cached) and, for the record, the baseline alone on the dense matrix.
 """
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -21,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.allocation import cache
 from lib.anomalies import detect
-from lib.anomalies.baseline import Thresholds, fit_series
+from lib.anomalies.baseline import Thresholds
 from lib.anomalies.series import load_series
 from lib.core import access
 from lib.demo import build
@@ -38,7 +40,7 @@ def step(name: str, fn, **extra) -> object:
     tracemalloc.stop()
     print(json.dumps({"step": name, "seconds": round(seconds, 3), "python_peak_mb": round(peak / 2**20, 1),
                       "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                      **extra}), flush=True)
+                      "load_avg": round(os.getloadavg()[0], 2), **extra}), flush=True)
     return result
 
 
@@ -59,7 +61,7 @@ def main() -> int:
         con = engine(store, new_duck())
         found = step("detect", lambda: detect.find(store, con, access.CLI), charges=charges)
         series = load_series(con, "effective", None)
-        step("baseline only", lambda: fit_series(series.values, Thresholds()), series=len(series.keys),
+        step("baseline only", lambda: detect.fitted(series, Thresholds(), None), series=len(series.keys),
              days=int(series.values.shape[1]), anomalies=len(found))
     return 0
 

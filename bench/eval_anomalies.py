@@ -159,8 +159,9 @@ def main() -> int:
         else:
             data = ensure_demo(args.data_dir, args.seed, args.rows, False, tmp)
             store, con, found, seconds = detect(data)
-            part = score(found, truth(data))
-            part.update(teams=len(current_org(store).teams), months=scored_since(con)[1])
+            start, months = scored_since(con)
+            part = score([a for a in found if a.start >= start], [t for t in truth(data) if t["start"] >= start])
+            part.update(teams=len(current_org(store).teams), months=months)
             clean = clean_counts(*detect(ensure_demo(args.clean_dir, args.seed, args.rows, True, tmp))[:3])
             out = {"bill": "demo", "seed": args.seed, "rows": args.rows, **summary([part], [clean]),
                    "detect_s": round(seconds, 2)}

@@ -204,7 +204,7 @@ ANOMALIES = (
 HIDDEN_DROP = {"data-platform": "ec2"}
 
 # Rhythms real bills have, which the detector must stay quiet about: a month-end batch (3x on the
-# last two days of every month), a bursty service (3% of days at 1.6-2.2x), and public holidays
+# last two days of every month), a bursty service (10% of days at 1.3-1.8x), and public holidays
 # (workloads with a weekend dip run at 60% on the holidays of COUNTRY).
 RHYTHMS = {("bi", "az-corp", "sql"): "month_end", ("analytics", "gcp-analytics", "bigquery"): "bursty"}
 COUNTRY = "US"

@@ -82,7 +82,7 @@ DAYS_SQL = """
 create or replace temp table demo_days as
 select cast(d as date) as day, row_number() over (order by d) - 1 as idx,
        date_trunc('month', d) as month_start, date_trunc('month', d) + interval 1 month as month_end,
-       isodow(d) >= 6 as weekend, d >= date_trunc('month', d) + interval 1 month - interval 2 day as month_end,
+       isodow(d) >= 6 as weekend, d >= date_trunc('month', d) + interval 1 month - interval 2 day as last_two,
        cast(d as date) in (select day from demo_holidays) as holiday
 from demo_params, generate_series(start_date, today, interval 1 day) t(d)
 """
@@ -179,9 +179,9 @@ with lines as (
     r.unit_price, r.resource_type, r.resource_id, r.resource_name, r.tags, d.day, d.month_start, d.month_end,
     cast(r.daily / r.k * r.size * (1 + r.growth * d.idx / 365.0) * if(d.weekend, r.weekend_factor, 1)
       * (0.85 + (hash(p.seed, r.rid, d.idx) % 10000) / 33333.0)
-      * if(d.holiday and r.weekend_factor < 1, 0.6, 1) * if(r.rhythm = 'month_end' and d.month_end, 3, 1)
-      * if(r.rhythm = 'bursty', if(hash(p.seed, r.id, d.idx, 'burst') % 1000 < 30,
-                                   1.6 + (hash(p.seed, r.id, d.idx, 'size') % 1000) / 1700.0, 1), 1)
+      * if(d.holiday and r.weekend_factor < 1, 0.6, 1) * if(r.rhythm = 'month_end' and d.last_two, 3, 1)
+      * if(r.rhythm = 'bursty', if(hash(p.seed, r.id, d.idx, 'burst') % 1000 < 100,
+                                   1.3 + (hash(p.seed, r.id, d.idx, 'size') % 1000) / 2000.0, 1), 1)
       * if(a.extra is null, 1, greatest(0.1, 1 - a.extra / (r.daily * (1 + r.growth * d.idx / 365.0)
                                                            * if(d.weekend, r.weekend_factor, 1)))) as decimal(18,6)) as list_cost,
     if(r.commitment_id is not null and d.idx >= r.start_offset and d.idx < r.start_offset + r.term,

@@ -29,7 +29,6 @@ Decimal('300.00')
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -40,6 +39,7 @@ PHI = 0.95
 SEASON_DAYS = 56
 TREND_DAYS = 56
 LEVEL_DAYS = 14
+MIN_BACKTEST = 35  # days of history an origin needs
 ORIGINS = 20
 MIN_ORIGINS = 4
 HISTORY_DAYS = SEASON_DAYS + 7 * ORIGINS + 42  # 34 weeks: the season, the backtest origins, a month's horizon
@@ -65,15 +65,15 @@ def weekday_offsets(y: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
     >>> weekday_offsets(np.array([10.0, 10, 10, 10, 10, 3, 3] * 3), np.arange(21) % 7).tolist()
     [2.0, 2.0, 2.0, 2.0, 2.0, -5.0, -5.0]
     """
-    out = np.zeros(7)
     if len(y) < 21:
-        return out
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(np.lib.stride_tricks.sliding_window_view(y, 7), axis=1)
+        return np.zeros(7)
+    known = ~np.isnan(y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.convolve(np.where(known, y, 0.0), np.ones(7), "valid") / np.convolve(known, np.ones(7), "valid")
     resid = y[3:-3] - mean
-    for wd in range(7):
-        out[wd] = float(np.nan_to_num(rhythm._nanmedian(resid[weekdays[3:-3] == wd], 0)))
+    grid = np.full((7, len(resid) // 7 + 2), np.nan)  # one row per weekday, one column per week
+    grid[weekdays[3:-3], np.arange(len(resid)) // 7] = resid
+    out = np.nan_to_num(rhythm._nanmedian(grid, 1))
     return out - out.mean()
 
 
@@ -96,7 +96,7 @@ def _calendar(y: np.ndarray, days: rhythm.Days, hol: np.ndarray, offsets: np.nda
     """Month-position and holiday effects learned from the history's residuals around a local level."""
     flat = np.where(hol[:len(y)], np.nan, y - offsets[days.weekday[:len(y)]])
     padded = np.pad(flat, 3, mode="edge")
-    local = rhythm._nanmedian(np.lib.stride_tricks.sliding_window_view(padded, 7), 1)
+    local = rhythm._nanmedian(np.stack([padded[i:i + len(flat)] for i in range(7)], axis=1), 1)
     resid = (y - offsets[days.weekday[:len(y)]] - local)[None, :]
     diffs = flat[-35:][7:] - flat[-35:][:-7]
     spread = np.array([1.4826 * float(np.nan_to_num(rhythm._nanmedian(np.abs(diffs), 0))) / np.sqrt(2)])
@@ -105,20 +105,29 @@ def _calendar(y: np.ndarray, days: rhythm.Days, hol: np.ndarray, offsets: np.nda
     return dom_e, eom_e, float(hol_e[0])
 
 
-def daily_forecast(y, horizon: int, first_day: date, holidays=frozenset()) -> np.ndarray:
-    """Forecast `horizon` days after the series y (oldest first; y[0] is the spend of first_day)."""
+def daily_forecast(y, horizon: int, first_day: date, holidays=frozenset(), memo: dict | None = None,
+                   calendar: tuple | None = None) -> np.ndarray:
+    """Forecast `horizon` days after the series y (oldest first; y[0] is the spend of first_day).
+
+    memo: calendar effects per month, shared by backtests of one series (they learn only from earlier months);
+    calendar: (days, holiday mask) from first_day, at least len(y) + horizon long (computed when None).
+    """
     y = np.asarray(y, dtype=float)
     if horizon <= 0:
         return np.zeros(0)
     if len(y) == 0:
         return np.zeros(horizon)
-    days = rhythm.days_of(first_day, len(y) + horizon)
-    hol = rhythm.holiday_mask(first_day, len(y) + horizon, holidays)
+    days, hol = calendar or (rhythm.days_of(first_day, len(y) + horizon),
+                             rhythm.holiday_mask(first_day, len(y) + horizon, holidays))
     recent = slice(max(0, len(y) - SEASON_DAYS), len(y))
     offsets = weekday_offsets(np.where(hol[recent], np.nan, y[recent]), days.weekday[recent])
-    dom_e, eom_e, hol_e = _calendar(y, days, hol, offsets, int(days.month[len(y)]))
+    month = int(days.month[len(y)])
+    memo = {} if memo is None else memo
+    if month not in memo:
+        memo[month] = _calendar(y, days, hol, offsets, month)
+    dom_e, eom_e, hol_e = memo[month]
     effect = rhythm.effect_on(days, np.arange(len(y) + horizon), dom_e, eom_e)[0]
-    effect = effect + np.where(hol, hol_e, 0.0)
+    effect = effect + np.where(hol[:len(y) + horizon], hol_e, 0.0)
     z = np.where(hol[:len(y)], np.nan, y - offsets[days.weekday[:len(y)]] - effect[:len(y)])[-TREND_DAYS:]
     slope = theil_sen(z)
     last = len(z) - 1
@@ -134,13 +143,14 @@ def daily_forecast(y, horizon: int, first_day: date, holidays=frozenset()) -> np
 def backtest_errors(y, horizon: int, first_day: date, holidays=frozenset(), origins: int = ORIGINS) -> list[float]:
     """Relative errors (actual / forecast - 1) of the horizon sum from earlier origins, every 7 days back."""
     y = np.asarray(y, dtype=float)
-    errors = []
+    errors, memo = [], {}
+    calendar = (rhythm.days_of(first_day, len(y) + horizon), rhythm.holiday_mask(first_day, len(y) + horizon, holidays))
     for k in range(1, origins + 1):
         cut = len(y) - 7 * k
-        if cut < TREND_DAYS + 7:
+        if cut < MIN_BACKTEST:
             break
         h = min(horizon, len(y) - cut)
-        predicted = float(daily_forecast(y[:cut], h, first_day, holidays).sum())
+        predicted = float(daily_forecast(y[:cut], h, first_day, holidays, memo, calendar).sum())
         if abs(predicted) > 1e-9:
             errors.append(float(y[cut:cut + h].sum()) / predicted - 1)
     return errors

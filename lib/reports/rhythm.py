@@ -22,7 +22,6 @@ A day has two positions: its day of month (1..31) and its distance to the month'
 (500.0, 0.0)
 """
 
-import warnings
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,9 +64,18 @@ def holiday_mask(first: date, n: int, holidays) -> np.ndarray:
 
 
 def _nanmedian(v: np.ndarray, axis: int) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN slice is "no information": NaN
-        return np.nanmedian(v, axis=axis)
+    """Median along an axis ignoring NaN (NaN where a slice has none); far faster than np.nanmedian on small rows.
+
+    >>> _nanmedian(np.array([[1.0, np.nan, 3.0, 2.0], [np.nan] * 4]), 1).tolist()
+    [2.0, nan]
+    """
+    x = np.sort(np.moveaxis(np.asarray(v, dtype=float), axis, -1), axis=-1)  # NaN sorts last
+    count = (~np.isnan(x)).sum(axis=-1, keepdims=True)
+    if x.shape[-1] == 0:
+        return np.full(x.shape[:-1], np.nan)
+    lo = np.take_along_axis(x, np.maximum(count - 1, 0) // 2, axis=-1)
+    hi = np.take_along_axis(x, np.minimum(count // 2, x.shape[-1] - 1), axis=-1)
+    return np.where(count > 0, (lo + hi) / 2, np.nan)[..., 0]
 
 
 def consistent(last: np.ndarray, before: np.ndarray, median: np.ndarray, spread: np.ndarray) -> np.ndarray:
@@ -76,7 +84,7 @@ def consistent(last: np.ndarray, before: np.ndarray, median: np.ndarray, spread:
     with np.errstate(invalid="ignore"):
         mag = np.fmin(np.fmin(np.abs(last), np.abs(before)), np.abs(median))
         ok = (sign == np.sign(before)) & (sign == np.sign(median)) & (mag > SIGNIFICANT * spread)
-    return np.where(ok, np.nan_to_num(median), 0.0)
+    return np.where(ok & ~np.isnan(median), median, 0.0)
 
 
 def position_effects(resid: np.ndarray, days: Days, month_now: int, spread: np.ndarray) -> tuple:

@@ -26,6 +26,7 @@ from lib.anomalies.cause import Driver, attach_causes
 from lib.anomalies.series import Series, SeriesKey, load_series, metric_column
 from lib.config.calendar import Calendar, calendar
 from lib.core import access, money
+from lib.core.memo import Memo
 from lib.reports import freshness, rhythm
 from lib.store.state import Store, state
 
@@ -161,8 +162,7 @@ def detect(con, user: access.User, metric: str = "effective", th: Thresholds = D
     return sorted(found, key=lambda x: (-x.impact, x.start, x.key))
 
 
-_RESULTS: dict[tuple, list[Anomaly]] = {}  # detection results per (allocation files, basis, scope, settings)
-_KEEP = 16
+_RESULTS = Memo(16)  # detection results per (allocation files, basis, scope, settings)
 
 
 def _detect_cached(con, user: access.User, metric: str, th: Thresholds, fresh: dict, cal: Calendar) -> list[Anomaly]:
@@ -170,11 +170,7 @@ def _detect_cached(con, user: access.User, metric: str, th: Thresholds, fresh: d
     access.require(user, "view_spend")
     row = con.execute("select sql from duckdb_views() where view_name = 'allocated'").fetchone()
     key = (row[0] if row else "", metric, user.scope, th, tuple(sorted(fresh.items())), cal)
-    if key not in _RESULTS:
-        if len(_RESULTS) >= _KEEP:
-            _RESULTS.pop(next(iter(_RESULTS)))
-        _RESULTS[key] = detect(con, user, metric, th, fresh=fresh, cal=cal)
-    return _RESULTS[key]
+    return _RESULTS.get(key, lambda: detect(con, user, metric, th, fresh=fresh, cal=cal))
 
 
 def settings(store: Store, con) -> tuple[Thresholds, dict, Calendar]:

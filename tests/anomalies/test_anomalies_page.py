@@ -49,3 +49,14 @@ def test_viewer_sees_no_triage_controls(data_dir):
     assert not at.exception
     assert len(at.dataframe[0].value) == 3
     assert len(at.radio) == 0 and len(at.button) == 0
+
+
+def test_a_teaching_decision_says_what_it_suppresses(data_dir):
+    at = page(FINANCE, data_dir)
+    at.radio[0].set_value("recurring")
+    at.text_input[0].set_value("monthly load test")
+    at.button[0].click().run()
+    assert not at.exception
+    [saved] = at.success
+    assert saved.value.startswith("Marked recurring. Later anomalies of web / Amazon EC2 / acct-web ")
+    assert saved.value.endswith("of a month will show as recurring and not alert.")

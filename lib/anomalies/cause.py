@@ -15,9 +15,8 @@ anomaly's days (Decimal, from DECIMAL).
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from lib.allocation.engine import COSTS
 from lib.anomalies.series import NO_ACCOUNT, NO_SERVICE, WATCHED
-from lib.core import money
+from lib.core import focus, money
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def _resources(con, metric: str, tops: list[tuple[int, Driver, object]]) -> dict
     if not keep:
         return {}
     params = [[p[k] for k in keep] for p in params]
-    sql = RESOURCES_SQL.format(none=NO_SERVICE, no_account=NO_ACCOUNT, watched=WATCHED, cost=COSTS[metric])  # metric checked by caller
+    sql = RESOURCES_SQL.format(none=NO_SERVICE, no_account=NO_ACCOUNT, watched=WATCHED, cost=focus.cost_column(metric))
     out: dict[int, list[Resource]] = {}
     for idx, resource, sku, change in con.execute(sql, params).fetchall():
         out.setdefault(idx, []).append(Resource(resource, sku, money.to_decimal(change)))

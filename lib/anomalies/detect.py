@@ -23,9 +23,9 @@ from lib.allocation import cache
 from lib.anomalies import fold, triage
 from lib.anomalies.baseline import Fit, Thresholds, fit_series
 from lib.anomalies.cause import Driver, attach_causes
-from lib.anomalies.series import Series, SeriesKey, load_series, metric_column
+from lib.anomalies.series import Series, SeriesKey, load_series
 from lib.config.calendar import Calendar, calendar
-from lib.core import access, money
+from lib.core import access, focus, money
 from lib.core.memo import Memo
 from lib.reports import freshness, rhythm
 from lib.store.state import Store, state
@@ -151,7 +151,7 @@ def detect(con, user: access.User, metric: str = "effective", th: Thresholds = D
     fresh: provider -> last fully delivered day (lib.reports.freshness); cal: holidays (none when None).
     """
     access.require(user, "view_spend")
-    series = load_series(con, metric_column(metric), user.scope, fresh=fresh)
+    series = load_series(con, focus.metric(metric), user.scope, fresh=fresh)
     if not series.keys:
         return []
     fit = fitted(series, th, cal)
@@ -194,7 +194,7 @@ def history(con, user: access.User, anomaly: Anomaly, metric: str = "effective",
     if not user.sees(anomaly.department):
         raise access.PermissionDenied(f"{user.username} may not see team {anomaly.team}")
     key = SeriesKey(anomaly.team, anomaly.department, anomaly.service_name, anomaly.currency, anomaly.account)
-    series = load_series(con, metric_column(metric), user.scope, only=key, fresh=fresh)
+    series = load_series(con, focus.metric(metric), user.scope, only=key, fresh=fresh)
     rows = [i for i, k in enumerate(series.keys) if (k.team, k.department, k.service_name, k.account, k.currency)
             == (key.team, key.department, key.service_name, key.account, key.currency)]
     if not rows:

@@ -58,13 +58,6 @@ class Series:
         return self.first_day + timedelta(days=index)
 
 
-def metric_column(metric: str) -> str:
-    """The allocated view's column for a cost basis, checked before it becomes an identifier."""
-    if metric not in focus.METRICS:
-        raise ValueError(f"unknown cost basis {metric!r}: use one of {', '.join(focus.METRICS)}")
-    return metric
-
-
 def scope_sql(scope: frozenset[str] | None) -> tuple[str, list]:
     """A condition on `department` for a user's scope (None = everything), and its parameter."""
     if scope is None:
@@ -112,7 +105,7 @@ def load_series(con, metric: str, scope: frozenset[str] | None, only: SeriesKey 
         extra = " and team = ? and BillingCurrency = ?"
         params += [only.team, only.currency]
     fresh = fresh or {}
-    sql = SERIES_SQL.format(none=NO_SERVICE, no_account=NO_ACCOUNT, m=metric_column(metric), watched=WATCHED, scope=where, extra=extra)
+    sql = SERIES_SQL.format(none=NO_SERVICE, no_account=NO_ACCOUNT, m=focus.metric(metric), watched=WATCHED, scope=where, extra=extra)
     rows = con.execute(sql, [list(fresh), list(fresh.values())] + params).fetchnumpy()
     if len(rows["sid"]) == 0:
         return Series((), None, np.zeros((0, 0)), np.zeros((0, 0), dtype=bool))

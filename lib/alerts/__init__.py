@@ -1,3 +1,4 @@
-"""Alert checks run from cron: budget and anomaly alerts become Alert records, sent once each
-through notify. Imports budgets, anomalies, notify and the layers above.
+"""Alert checks run from cron: budget, anomaly and health alerts become Alert records, sent once each
+through notify; and the pipeline's own health checks (health, jobs, incidents, prometheus). Imports
+budgets, anomalies, notify, month_end and the layers above.
 """

@@ -37,6 +37,7 @@ VERBS = {
     "reopen": ("statements", "reopen a closed month (needs a reason)"),
     "users": ("access", "users and roles: load, dump, list, add, disable, enable, unlock, reset-password"),
     "audit": ("access", "the audit trail: verify, export"),
+    "health": ("health", "health of the pipeline: sources, schedules, reconciliation, audit; exit 0 ok, 1 warn, 2 fail"),
     "rotate-key": ("access", "re-encrypt the lake and state store under COSTBOOK_NEW_DATA_KEY"),
     "spark": ("scale", "run the allocation on Spark (optional: pip install -r requirements-spark.txt)"),
 }

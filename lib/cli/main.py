@@ -9,6 +9,7 @@ functions as the pages.
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from lib.cli import VERBS, UsageError
 from lib.store.crypto import DataKeyError
@@ -44,8 +45,15 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser(argv).parse_args(argv)
+    data_dir = args.data_dir or default_data_dir()
     try:
-        store = open_store(args.data_dir or default_data_dir())
+        store = open_store(data_dir)
+    except DataKeyError as exc:
+        if hasattr(args, "run_unopenable"):  # a verb that reports on a store it cannot open (health)
+            return args.run_unopenable(Path(data_dir), args)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         return args.run(store, args) or 0
     except (UsageError, DataKeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)

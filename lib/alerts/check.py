@@ -1,8 +1,11 @@
-"""Alerts: find what is due (budget thresholds, and whatever ALERT_SOURCES adds) and send it once.
+"""Alerts: find what is due (budget thresholds, anomalies, health incidents) and send it once.
 
 `check` is safe to run every hour from cron: each alert has a dedup key, and lib.notify
 sends a (key, channel, recipient) once; a failed send is retried on the next run, even if
 the alert is no longer due by then (the stored text is resent).
+
+Health alerts (lib.alerts.incidents): a check of `python -m lib health` that starts failing is an
+incident, told to the admins once, and once more when it is resolved.
 
 Budget alerts: per budget, on the actual spend (default thresholds 50/80/100 %) and on
 the forecast to the end of the period (default 100 %), for periods running now (and for
@@ -14,39 +17,25 @@ crossed is sent, so a first run at 85 % sends one "80 %" alert, not two.
 (3, 0, 12)
 """
 
+import time
 from datetime import UTC, datetime
 
 import pandas as pd
 
+from lib.alerts import jobs
 from lib.alerts.alert import Alert, CheckResult
 from lib.alerts.anomaly import anomaly_alerts
 from lib.alerts.budget import budget_alerts
+from lib.alerts.incidents import health_alerts
 from lib.core import access
 from lib.notify import channels
 from lib.notify.recipients import email_of, emails
 from lib.store.state import Store, state
 
-RETRIED_KINDS = ("budget-alert", "anomaly-alert")  # resendable from their stored text
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+RETRIED_KINDS = ("budget-alert", "anomaly-alert", "health-alert")  # resendable from their stored text
 
 # Each source: (store, con, now) -> list[Alert]. Add a kind of alert with one line here.
-ALERT_SOURCES: list = [budget_alerts, anomaly_alerts]
+ALERT_SOURCES: list = [budget_alerts, anomaly_alerts, health_alerts]
 
 
 def _send(store: Store, alert: Alert, smtp, hooks: dict, known: dict) -> list[tuple[tuple, str]]:
@@ -98,8 +87,20 @@ def _retry_old(store: Store, done: set, smtp, hooks: dict) -> list[str]:
 
 
 def check(store: Store, con, now: datetime | None = None) -> CheckResult:
-    """Evaluate every alert source and send what is due; a failing source or channel never stops the rest."""
-    now = now or datetime.now(UTC)
+    """Evaluate every alert source and send what is due; a failing source or channel never stops the rest.
+
+    Each run is recorded as a run of the job `alerts-check` (lib.alerts.jobs), from its start, so
+    that the health checks see it run on schedule.
+    """
+    run_id, started = jobs.start(store, "alerts-check"), time.time()
+    result = _check(store, con, now or datetime.now(UTC))
+    summary = (f"{result.alerts} alert(s) due: {result.sent} sent, {result.failed} failed, {result.skipped} "
+               f"already sent" + "".join(f"; {e}" for e in result.errors))
+    jobs.finish(store, run_id, "failed" if result.failed or result.errors else "ok", summary, started)
+    return result
+
+
+def _check(store: Store, con, now: datetime) -> CheckResult:
     smtp, hooks = channels.smtp_settings(), channels.webhooks()
     alerts, errors = [], []
     for source in ALERT_SOURCES:

@@ -1,4 +1,4 @@
-"""Who is told: the owners and heads of a team or department, and their e-mail addresses.
+"""Who is told: the owners and heads of a team or department, the admins, and their e-mail addresses.
 """
 
 from lib.config.org import Org
@@ -32,3 +32,10 @@ def emails(store: Store) -> dict[str, str | None]:
     with state(store) as db:
         return {u: None if disabled else (e or "")
                 for u, e, disabled in db.execute("select username, email, disabled from users")}
+
+
+def admins(store: Store) -> tuple[str, ...]:
+    """Usernames of the enabled admins: who is told about the health of the pipeline."""
+    with state(store) as db:
+        return tuple(r[0] for r in db.execute("select username from users where role = 'admin' and disabled = 0 "
+                                              "order by username"))

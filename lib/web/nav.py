@@ -28,6 +28,7 @@ PAGES: tuple[Page, ...] = (
     Page("pages/users.py", "Users", ":material/group:", "manage_users", "Admin", needs_data=False),
     Page("pages/audit.py", "Audit trail", ":material/policy:", "read_audit", "Admin", needs_data=False),
     Page("pages/data_sources.py", "Data sources", ":material/cloud_sync:", "manage_sources", "Admin", needs_data=False),
+    Page("pages/health.py", "Health", ":material/monitor_heart:", "manage_sources", "Admin", needs_data=False),
     Page("pages/anomalies.py", "Anomalies", ":material/troubleshoot:", "view_spend"),
     Page("pages/budgets.py", "Budgets", ":material/savings:", "view_spend"),
     Page("pages/alerts.py", "Alerts", ":material/notifications:", "view_spend"),

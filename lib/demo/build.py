@@ -19,7 +19,7 @@ from pathlib import Path
 from lib.budgets import budget
 from lib.config import versions
 from lib.core import access
-from lib.demo import catalog, charges, config
+from lib.demo import catalog, charges, config, pipeline
 from lib.people import startup, users
 from lib.sources import rates
 from lib.sources.files import import_files
@@ -70,6 +70,7 @@ def build(store: Store, seed: int = 7, rows: int = DEFAULT_ROWS, clean: bool = F
         usage = charges.write_usage(con, str(Path(tmp) / "usage"))
         charges.write_periodic(con, usage, periodic)
         progress(0.5, "Importing the charges")
+        pipeline.add(store, today, rows)  # before the import, so that the run log stays in time order
         result = import_files(store, con, [*usage, periodic], fmt="focus", actor=access.CLI.username, source=SOURCE)
     progress(0.9, "Writing budgets, demo users and the anomaly ground truth")
     problems += save_budgets(store, con, folder)

@@ -2,7 +2,7 @@
 
 import csv
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -160,3 +160,22 @@ def test_cli_verb_builds_the_demo(tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path / "data"), "demo", "--seed", "2", "--rows", "1000"]) == 0
     assert "Demo ready" in capsys.readouterr().err
     assert main(["--data-dir", str(tmp_path / "data"), "demo", "--rows", "10"]) == 2
+
+
+def test_the_demo_shows_one_stale_source_and_a_refresh_history(built):
+    from lib.alerts import health
+    from lib.demo import pipeline
+    from lib.store.state import state
+
+    store, _, _ = built
+    result = health.run(store, engine(store, new_duck()), access.CLI, datetime(2026, 11, 27, 12, tzinfo=UTC))
+    assert [c.name for c in result.checks if c.status == "fail"] == ["refresh:partner-exports"]
+    assert {c.name for c in result.checks if c.status == "warn"} == {"data:partner-exports", "job:alerts-check"}
+    assert "folder " in result.checks[[c.name for c in result.checks].index("refresh:partner-exports")].reason
+    assert "partner-exports" in (store.data_dir / "settings.yaml").read_text()
+    count = "select count(*), count(distinct source) from ingest_runs where actor = 'demo-history'"
+    with state(store) as db:
+        before = tuple(db.execute(count).fetchone())
+    pipeline.add(store, TODAY, ROWS)  # a rebuild adds nothing twice
+    with state(store) as db:
+        assert tuple(db.execute(count).fetchone()) == before == (93, 2)

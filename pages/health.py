@@ -20,13 +20,13 @@ c.metric("Warnings", result.count("warn"))
 st.caption(f"Checked {result.checked_at:%Y-%m-%d %H:%M} UTC.")
 st.markdown(charts_health.checks_markdown(result.checks))
 
-told = incidents.open_incidents(ctx.store)
+told = incidents.open_incidents(ctx.store, ctx.user)
 if told:
     st.caption("Open incidents (told to the admins): " + "; ".join(
         f"{i.check_name} since {i.opened_at[:16].replace('T', ' ')}" for i in told))
 
 st.subheader(f"Refresh runs, last {health_sources.TREND_DAYS} days")
-runs = health_sources.trends(ctx.store, result.checked_at)
+runs = health_sources.trends(ctx.store, ctx.user, result.checked_at)
 span = (result.checked_at - timedelta(days=health_sources.TREND_DAYS), result.checked_at)
 if runs.empty:
     st.info("No refresh or import has run in this period.")
@@ -36,7 +36,7 @@ else:
     right.plotly_chart(charts_health.run_trend(runs, "rows", "Rows per run", span), width="stretch")
     st.plotly_chart(charts_health.failures_per_day(runs, span), width="stretch")
 
-failing = health_sources.failed_runs(ctx.store, sorted({c.run_id for c in result.checks if c.run_id}))
+failing = health_sources.failed_runs(ctx.store, ctx.user, sorted({c.run_id for c in result.checks if c.run_id}))
 for run in failing:
     st.subheader(f"Problems of run {run['id']} ({run['source']})", anchor=f"run-{run['id']}", divider="red")
     st.caption(f"{run['label']} · started {run['started_at'][:16].replace('T', ' ')} UTC · {run['outcome']}")

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from lib.alerts.health_check import FAIL, OK, WARN, Check, ago
+from lib.core import access
 from lib.sources.refresh import load_sources
 from lib.store.state import Store, state
 
@@ -149,8 +150,9 @@ select id as run, source, started_at, outcome, rows, duration_s, label from inge
 where started_at >= ? and outcome <> 'running' order by started_at, id"""
 
 
-def trends(store: Store, now: datetime, days: int = TREND_DAYS) -> pd.DataFrame:
+def trends(store: Store, user: access.User, now: datetime, days: int = TREND_DAYS) -> pd.DataFrame:
     """Every finished run of the last `days` days: run, source, started_at, outcome, rows, duration_s, label."""
+    access.require(user, "manage_sources")
     since = (now - timedelta(days=days)).isoformat(timespec="seconds")
     with state(store) as db:
         rows = [tuple(r) for r in db.execute(TRENDS_SQL, (since,)).fetchall()]
@@ -159,8 +161,9 @@ def trends(store: Store, now: datetime, days: int = TREND_DAYS) -> pd.DataFrame:
     return frame
 
 
-def failed_runs(store: Store, run_ids: list[int]) -> list[dict]:
+def failed_runs(store: Store, user: access.User, run_ids: list[int]) -> list[dict]:
     """The named runs with their problems decoded (what the Health page links to)."""
+    access.require(user, "manage_sources")
     if not run_ids:
         return []
     marks = ",".join("?" * len(run_ids))

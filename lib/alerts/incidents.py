@@ -37,7 +37,9 @@ class Incident:
 COLUMNS = "id, check_name, opened_at, reason, resolved_at, resolution"
 
 
-def open_incidents(store: Store) -> list[Incident]:
+def open_incidents(store: Store, user: access.User) -> list[Incident]:
+    """The incidents not resolved yet, oldest first (their reasons may name amounts: admins only)."""
+    access.require(user, "manage_sources")
     with state(store) as db:
         rows = db.execute(f"select {COLUMNS} from health_incidents where resolved_at is null order by id").fetchall()
     return [Incident(*r) for r in rows]
@@ -64,7 +66,7 @@ def sync(store: Store, health: Health) -> tuple[list[Incident], list[Incident]]:
             db.execute("update health_incidents set resolved_at = ?, resolution = ? where id = ?",
                        (at, now_says, incident.id))
             resolved.append(Incident(incident.id, name, incident.opened_at, incident.reason, at, now_says))
-    return open_incidents(store), resolved
+    return open_incidents(store, access.CLI), resolved
 
 
 def _failing(incident: Incident, recipients: tuple[str, ...]) -> Alert:

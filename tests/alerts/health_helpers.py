@@ -1,7 +1,7 @@
 """A store with one configured folder source, refreshed through the real refresh path, for the health tests."""
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import yaml
 
@@ -11,15 +11,16 @@ from lib.sources import refresh
 from lib.store.lake import engine, new_duck
 from tests.bill import charge, write_bill
 
-MONTH = "2026-11"
+LAST_DAY = datetime.now(UTC).date() - timedelta(days=1)  # the bill's charges are for yesterday
+MONTH = f"{LAST_DAY:%Y-%m}"
 
 
 def configure(store, tmp_path, name="exports", **params) -> str:
     """settings.yaml with one folder source; returns the folder (created, holding a bill for MONTH)."""
     folder = tmp_path / name
     (folder / MONTH).mkdir(parents=True)
-    write_bill(folder / MONTH / "bill.csv", [charge("web", "Amazon EC2", 100, day="2026-11-29"),
-                                             charge("search", "Amazon EC2", 50, day="2026-11-30")])
+    write_bill(folder / MONTH / "bill.csv", [charge("web", "Amazon EC2", 100, day=str(LAST_DAY)),
+                                             charge("search", "Amazon EC2", 50, day=str(LAST_DAY))])
     source = {"name": name, "provider": "aws", "kind": "folder", "params": {"path": str(folder), **params}}
     (store.data_dir / "settings.yaml").write_text(yaml.safe_dump({"sources": [source]}))
     return str(folder)

@@ -1,11 +1,11 @@
 """Each health check against a real store made to fail the way it watches for."""
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from lib.alerts import health, jobs
+from lib.alerts import health, health_sources, incidents, jobs
 from lib.alerts.health_books import cache_check
 from lib.alerts.health_check import FAIL, OK, WARN
 from lib.config import versions
@@ -16,7 +16,7 @@ from lib.store import audit
 from lib.store.lake import engine, new_duck
 from lib.store.state import state
 from tests import statement_helpers as h
-from tests.alerts.health_helpers import checks, configure, refresh_failing, refresh_ok
+from tests.alerts.health_helpers import LAST_DAY, MONTH, checks, configure, refresh_failing, refresh_ok
 from tests.bill import charge
 from tests.conftest import RULES, load_bill
 from tests.month_end.test_close import company  # noqa: F401 (fixture: the statement tests' company)
@@ -38,9 +38,9 @@ def source(configured, tmp_path):
 
 def test_a_fresh_source_with_recent_data_passes(source):
     store, _ = source
-    found = checks(store, datetime(2026, 12, 1, 12, tzinfo=UTC))
+    found = checks(store)
     assert found["refresh:exports"].status == OK and "(target 36 h): 2 rows in " in found["refresh:exports"].reason
-    assert found["data:exports"].reason == "charges through 2026-11-30 (1 day ago; target 3 days)"
+    assert found["data:exports"].reason == f"charges through {LAST_DAY} (1 day ago; target 3 days)"
 
 
 def test_a_failed_run_warns_and_two_in_a_row_fail_naming_the_run(source):
@@ -80,10 +80,10 @@ def test_a_source_never_refreshed_and_a_watched_file_import(configured, tmp_path
 
 def test_data_through_a_day_too_long_ago_fails(source):
     store, _ = source
-    on = datetime(2026, 12, 3, 9, tzinfo=UTC)  # the bill's last day is 2026-11-30
-    assert checks(store, on)["data:exports"].reason == "charges through 2026-11-30 (3 days ago; target 3 days)"
+    on = datetime.combine(LAST_DAY + timedelta(days=3), time(9), UTC)
+    assert checks(store, on)["data:exports"].reason == f"charges through {LAST_DAY} (3 days ago; target 3 days)"
     late = checks(store, on + timedelta(days=1))["data:exports"]
-    assert late.status == FAIL and late.reason.startswith("charges through 2026-11-30 (4 days ago")
+    assert late.status == FAIL and late.reason.startswith(f"charges through {LAST_DAY} (4 days ago")
     setting(store, "health.data_lag_days.exports", 7)
     assert checks(store, on + timedelta(days=1))["data:exports"].status == OK
 
@@ -121,7 +121,7 @@ def test_the_allocation_cache_of_an_open_period(source):
     assert versions.save_rules(store, RULES.replace("60, search: 40", "50, search: 50"), access.CLI, "50/50")[1] == []
     con = engine(store, new_duck())
     soon = cache_check(store, con, NOW + timedelta(minutes=30))[0]
-    assert soon.status == OK and soon.reason.startswith("not allocated for the current data and rules: 2026-11")
+    assert soon.status == OK and soon.reason.startswith(f"not allocated for the current data and rules: {MONTH}")
     assert cache_check(store, con, NOW + timedelta(hours=3))[0].status == WARN
 
 
@@ -175,9 +175,16 @@ def test_a_family_that_raises_is_one_failing_check_and_the_others_run(source):
     found = checks(store)
     assert found["refresh"].status == FAIL
     assert found["refresh"].reason == "the check could not run: ValueError: could not convert string to float: 'soon'"
-    assert {"data", "audit", "disk", "job:refresh", "reconcile:2026-11"} <= set(found)
+    assert {"data", "audit", "disk", "job:refresh", f"reconcile:{MONTH}"} <= set(found)
 
 
-def test_only_admins_may_read_the_health_of_the_pipeline(configured):
-    with pytest.raises(access.PermissionDenied):
-        health.run(configured, None, access.User("fiona", "finance"))
+@pytest.mark.parametrize("role", ["finance", "department_head", "viewer"])
+def test_only_admins_may_read_the_health_of_the_pipeline(configured, role):
+    someone = access.User("x", role, frozenset({"engineering"}))
+    for read in (lambda: health.run(configured, None, someone), lambda: incidents.open_incidents(configured, someone),
+                 lambda: health_sources.trends(configured, someone, NOW),
+                 lambda: health_sources.failed_runs(configured, someone, [1])):
+        with pytest.raises(access.PermissionDenied):
+            read()
+    admin = access.User("ada", "admin")
+    assert incidents.open_incidents(configured, admin) == [] and health_sources.trends(configured, admin, NOW).empty

@@ -50,7 +50,7 @@ def test_a_failing_source_is_told_once_and_its_resolution_once(configured, tmp_p
     resolved = smtp.messages[1][1]
     assert "Subject: [Costbook] Resolved: refresh:exports" in resolved
     assert "refresh:exports passes again: refreshed 0 min ago (target 36 h): 2 rows in " in resolved
-    assert incidents.open_incidents(configured) == []
+    assert incidents.open_incidents(configured, access.CLI) == []
     assert (run(configured).sent, len(smtp.messages), len(hook.log)) == (0, 2, 2)
     log = check.alert_log(configured, access.CLI, kind="health-alert")
     assert sorted(log.subject) == ["[Costbook] Health check failing: refresh:exports"] * 2 + [

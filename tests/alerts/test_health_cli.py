@@ -2,12 +2,13 @@
 
 import json
 import re
+from datetime import UTC, datetime, time
 
 import pytest
 
 from lib.cli.main import main
 from lib.store.state import open_store
-from tests.alerts.health_helpers import MONTH, configure, refresh_failing, refresh_ok
+from tests.alerts.health_helpers import LAST_DAY, MONTH, configure, refresh_failing, refresh_ok
 from tests.bill import charge
 from tests.conftest import load_bill
 
@@ -55,7 +56,7 @@ def test_json_names_every_check_and_the_failing_run(configured, tmp_path, capsys
     assert {"data-key", "disk", "audit", "data:exports", "job:refresh", "allocation", f"reconcile:{MONTH}"} <= set(by_name)
     [source] = doc["sources"]
     assert (source["source"], source["failures"], source["last_rows"], source["data_through"]) == (
-        "exports", 2, 0, "2026-11-30")
+        "exports", 2, 0, str(LAST_DAY))
 
 
 def test_prometheus_file_is_written_atomically_in_the_text_format(configured, tmp_path, capsys):
@@ -73,7 +74,8 @@ def test_prometheus_file_is_written_atomically_in_the_text_format(configured, tm
     assert 'costbook_source_last_run_rows{source="exports"} 2\n' in text
     assert 'costbook_source_failures{source="exports"} 0\n' in text
     assert re.search(r'^costbook_source_last_success_timestamp_seconds\{source="exports"\} \d{10}$', text, re.M)
-    assert re.search(r'^costbook_source_data_through_timestamp_seconds\{source="exports"\} 1795996800$', text, re.M)
+    midnight = int(datetime.combine(LAST_DAY, time(), UTC).timestamp())
+    assert f'costbook_source_data_through_timestamp_seconds{{source="exports"}} {midnight}\n' in text
     for block in text.strip().split("# HELP ")[1:]:  # every metric: HELP, TYPE gauge, then samples of that name
         lines = block.splitlines()
         name = lines[0].split(" ")[0]

@@ -1,6 +1,7 @@
 """Health alerts through `alerts check`: to the admins by e-mail and webhook, once per incident, then resolved."""
 
 import json
+import sqlite3
 
 from lib.alerts import check, incidents
 from lib.core import access
@@ -70,3 +71,16 @@ def test_a_new_incident_after_a_resolution_is_told_again(configured, tmp_path, s
         run(configured)
     subjects = [m.split("Subject: ", 1)[1].splitlines()[0] for _, m in smtp.messages]
     assert subjects == ["[Costbook] Health check failing: refresh:exports", "[Costbook] Resolved: refresh:exports"] * 2
+
+
+def test_a_tampered_audit_trail_is_told_to_the_admins(configured, smtp):  # noqa: F811
+    admins(configured)
+    assert run(configured).alerts == 0
+    db = sqlite3.connect(configured.state_path, isolation_level=None)
+    db.execute("drop trigger audit_log_no_delete")
+    db.execute("delete from audit_log where id = 2")
+    db.close()
+    assert run(configured).sent == 1
+    [(to, mail)] = smtp.messages
+    assert to == ("ada@example.com",) and "Subject: [Costbook] Health check failing: audit" in mail
+    assert "audit: the audit trail does not verify: entries 2..2 are missing (deleted)" in mail

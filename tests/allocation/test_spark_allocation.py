@@ -31,7 +31,8 @@ def spark():
 def both_engines(store, spark, period="2026-10", tmp=None):
     """Every result row of the period from DuckDB and from Spark (same inputs, separate files)."""
     con = engine(store, new_duck())
-    duck = cache.ensure_period(store, con, period)
+    duck, problems = cache.ensure_period(store, con, period)
+    assert problems == []
     inp = cache.inputs(store, period)
     org_, _ = org.parse_org(inp.org_yaml)
     rules_, _ = rules.parse_rules(inp.rules_yaml, org_)
@@ -66,7 +67,7 @@ def test_design_rules_give_identical_rows(configured, tmp_path, spark):
     assert sum(by_team.values()) > D("150")  # a real allocation, not two empty results
     described = "describe select * from " + RESULT
     assert con.execute(described, [out]).fetchall() == con.execute(described, [cache.ensure_period(
-        configured, con, "2026-10")]).fetchall()
+        configured, con, "2026-10")[0]]).fetchall()
 
 
 def test_spark_results_land_in_the_cache_the_app_reads(configured, tmp_path, spark):
@@ -120,6 +121,6 @@ def test_any_bill_and_rules_give_identical_sums(tmp_path_factory, spark, rows, r
         for t, s, a, e, b, c in rows])
     tmp = tmp_path_factory.mktemp("out")
     con = engine(store, new_duck())
-    duck = cache.ensure_period(store, con, "2026-10")
+    duck, _ = cache.ensure_period(store, con, "2026-10")
     _, _, _, out = both_engines(store, spark, tmp=tmp)
     assert sums(con, out) == sums(con, duck)

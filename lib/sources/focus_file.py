@@ -2,8 +2,17 @@
 
 Column names are matched case-insensitively; renamed columns of older versions are
 mapped to their 1.2 names; literal NULL strings are nulls; columns that are neither
-FOCUS nor `x_` (the FOCUS sample has a stray `Id`) are ignored.
+FOCUS nor `x_` (the FOCUS sample has a stray `Id`) are ignored. A custom column must be
+named `x_` and then letters, digits or underscores (what FOCUS asks of provider columns):
+any other `x_` name is refused with a problem naming it, before a query reads the rows.
+
+>>> str(column_problem("bill.csv", 'x_Cost" from x --'))
+'bill.csv, column x_Cost" from x --: a custom column name must be x_ followed by letters, digits or underscores'
+>>> column_problem("bill.csv", "x_Discounts") is None
+True
 """
+
+import re
 
 from lib.core import focus
 from lib.core.problems import Problem
@@ -21,6 +30,15 @@ RENAMED = {  # older FOCUS names -> 1.2
     "region": "RegionId",
 }
 CANON = {n.lower(): n for n in focus.NAMES if not n.startswith("x_")} | RENAMED
+CUSTOM = re.compile(r"x_[A-Za-z0-9_]{1,120}")
+
+
+def column_problem(file: str, column: str) -> Problem | None:
+    """A problem when a column claims to be a custom (x_) column but is not a plain name."""
+    if column.startswith("x_") and not CUSTOM.fullmatch(column):
+        shown = column if len(column) <= 80 else column[:77] + "..."
+        return Problem(file, None, shown, "a custom column name must be x_ followed by letters, digits or underscores")
+    return None
 
 
 def sniff(columns: list[str]) -> bool:
@@ -41,8 +59,12 @@ def load(con, path: str, view: str) -> list[Problem]:
         rel = con.execute(f"select * from {reader_sql(path)} limit 0")
     except Exception as exc:
         return [Problem(path, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
+    columns = [d[0] for d in rel.description]
+    refused = [p for p in (column_problem(path, c) for c in columns) if p]
+    if refused:
+        return refused
     picked, seen = [], set()
-    for col in (d[0] for d in rel.description):
+    for col in columns:
         name = CANON.get(col.lower()) or (col if col.startswith("x_") else None)
         if name is None or name in seen or name in ("x_Source", "x_BillingPeriod"):
             continue

@@ -44,7 +44,7 @@ with right:
         result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], fmt)
         if result.ok:
             st.success(f"Imported {result.rows} rows for {', '.join(result.periods)}")
-            st.dataframe(pd.DataFrame(runs.period_totals(ctx.store, result.run_id),
+            st.dataframe(pd.DataFrame(runs.period_totals(ctx.store, ctx.user, result.run_id),
                                       columns=["period", "currency", "billed", "effective"]).astype(str),
                          hide_index=True, width="stretch")
         else:
@@ -68,4 +68,4 @@ if stale:
                 st.dataframe(pd.DataFrame([vars(p) for p in r.problems]), hide_index=True, width="stretch")
 
 st.subheader("Run history")
-st.dataframe(pd.DataFrame(runs.history_table(ctx.store)), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(runs.history_table(ctx.store, ctx.user)), hide_index=True, width="stretch")

@@ -28,7 +28,7 @@ def import_cmd(store, args) -> int:
         _problems(result.problems)
         fail(f"{len(result.problems)} problem(s) in {', '.join(args.files)}; nothing was imported")
     print(f"imported {result.rows} rows for {', '.join(result.periods)} (run {result.run_id})", file=sys.stderr)
-    write_csv(["period", "currency", "billed", "effective"], runs.period_totals(store, result.run_id))
+    write_csv(["period", "currency", "billed", "effective"], runs.period_totals(store, access.CLI, result.run_id))
     return 0
 
 
@@ -44,7 +44,7 @@ def refresh_cmd(store, args) -> int:
             _problems(r.problems)
         print(f"{r.source}: {'ok' if r.ok else 'FAILED'}, {r.rows} rows, {', '.join(r.periods) or '-'}",
               file=sys.stderr)
-        rows += [(r.source, p, cur, billed, eff) for p, cur, billed, eff in runs.period_totals(store, r.run_id)
+        rows += [(r.source, p, cur, billed, eff) for p, cur, billed, eff in runs.period_totals(store, access.CLI, r.run_id)
                  if r.ok]
     write_csv(["source", "period", "currency", "billed", "effective"], rows)
     if failed:

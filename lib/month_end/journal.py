@@ -95,13 +95,20 @@ def save_accounts(store: Store, user: access.User, text: str) -> list[str]:
 
 def journal(store: Store, con, user: access.User, period: str,
             metric: str = "effective") -> tuple[list[JournalLine], list[str]]:
-    """The balanced journal of a period; (lines, problems)."""
+    """The balanced journal of a period, of the teams the user may see; (lines, problems).
+
+    A department head gets their teams' debits and the clearing credits that balance them;
+    Unallocated (no department) is in the journal of the whole-organization roles only.
+    """
     access.require(user, "export")
     problem = period_problem(period)
     if problem or not statements.has_data(con, period):
         return [], [problem or f"no charges for {period}"]
-    amounts = team_amounts(store, con, period, metric)
-    return entries(amounts, statements.organization(store), accounts(store), period), []
+    org = statements.organization(store)
+    department = {t.id: t.department for t in org.teams}
+    amounts = {key: amount for key, amount in team_amounts(store, con, period, metric).items()
+               if user.sees(department.get(key[2]))}
+    return entries(amounts, org, accounts(store), period), []
 
 
 def team_amounts(store: Store, con, period: str, metric: str) -> dict[tuple[str, str, str], Decimal]:

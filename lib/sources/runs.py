@@ -10,6 +10,7 @@ currency, duration, outcome, problems), written by lib.sources.ingest and lib.so
 import json
 from dataclasses import dataclass
 
+from lib.core import access
 from lib.store.lake import lake_source, new_duck
 from lib.store.state import Store, state
 
@@ -23,8 +24,10 @@ class SourceStatus:
     runs: int
 
 
-def history(store: Store, limit: int = 50, source: str | None = None) -> list[dict]:
-    """The newest runs first, problems decoded; totals stay text (exact Decimal strings)."""
+def history(store: Store, user: access.User, limit: int = 50, source: str | None = None) -> list[dict]:
+    """The newest runs first, problems decoded; totals stay text (exact Decimal strings). Admins only:
+    a run's totals are the whole bill of its accounts."""
+    access.require(user, "manage_sources")
     sql = ("select id, source, label, actor, started_at, finished_at, outcome, rows, periods, totals, problems, "
            "duration_s from ingest_runs where (? is null or source = ?) order by id desc limit ?")
     with state(store) as db:
@@ -46,8 +49,9 @@ def freshness(store: Store) -> list[SourceStatus]:
         return [SourceStatus(*row) for row in db.execute(sql).fetchall()]
 
 
-def period_totals(store: Store, run_id: int | None) -> list[tuple]:
-    """(period, currency, billed, effective) of the rows one run loaded, from its lake files."""
+def period_totals(store: Store, user: access.User, run_id: int | None) -> list[tuple]:
+    """(period, currency, billed, effective) of the rows one run loaded, from its lake files (admins only)."""
+    access.require(user, "manage_sources")
     if run_id is None:
         return []
     with state(store) as db:
@@ -73,10 +77,10 @@ def source_table(store: Store, configured: list) -> list[dict]:
     return rows
 
 
-def history_table(store: Store, limit: int = 100) -> list[dict]:
+def history_table(store: Store, user: access.User, limit: int = 100) -> list[dict]:
     """The run history as display rows: outcome first, totals per currency and problems as short text."""
     out = []
-    for r in history(store, limit):
+    for r in history(store, user, limit):
         totals = "; ".join(f"{cur}: billed {v['billed']}, effective {v['effective']}" for cur, v in r["totals"].items())
         problems = "; ".join(r["problems"][:3]) + (f" (+{len(r['problems']) - 3} more)" if len(r["problems"]) > 3
                                                    else "")

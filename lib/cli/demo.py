@@ -1,4 +1,4 @@
-"""The `demo` verb: build the demo company into the data folder."""
+"""The `demo` verb: build the demo company into the data folder, or leave demo mode (`demo --leave`)."""
 
 import sys
 
@@ -7,6 +7,8 @@ from lib.demo import build
 
 
 def run_demo(store, args) -> int:
+    if args.leave:
+        return leave(store)
     if args.rows < 1000:
         fail(f"--rows {args.rows} is too small; use at least 1000")
 
@@ -23,9 +25,22 @@ def run_demo(store, args) -> int:
     return 0
 
 
+def leave(store) -> int:
+    from lib.core import access
+    from lib.people import startup
+
+    disabled = startup.leave_demo_mode(store, access.CLI)
+    print(f"demo mode is off; demo users disabled: {', '.join(disabled) or 'none'}. Before the next start: set "
+          "COSTBOOK_COOKIE_KEY (or [costbook] cookie_key) to 32+ random characters and add a real admin "
+          "(python -m lib users add NAME --role admin). The demo's org, rules and charges stay until you "
+          "replace them; for production start from an empty data folder.", file=sys.stderr)
+    return 0
+
+
 def register(sub) -> None:
     p = add_verb(sub, "demo")
     p.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same company")
     p.add_argument("--rows", type=int, default=build.DEFAULT_ROWS, help="approximate number of charges")
     p.add_argument("--clean", action="store_true", help="inject no anomalies (for false-alert checks)")
+    p.add_argument("--leave", action="store_true", help="end demo mode: clear the flag, disable the demo users")
     p.set_defaults(run=run_demo)

@@ -24,12 +24,13 @@ from lib.people import startup, users
 from lib.sources import rates
 from lib.sources.files import import_files
 from lib.sources.ingest import IngestResult
+from lib.sources.refresh import DEMO_SOURCE
 from lib.store import audit
 from lib.store.lake import new_duck
 from lib.store.state import Store
 
 DEFAULT_ROWS = 300_000
-SOURCE = "demo"
+SOURCE = DEMO_SOURCE
 TRUTH_HEADER = ("kind", "team", "service_name", "start_date", "end_date", "extra_daily_cost")
 
 

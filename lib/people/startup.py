@@ -4,6 +4,10 @@ Outside demo mode the app refuses to start while the cookie key is missing, shor
 default, or while an enabled demo user still has the demo password; each message says what to
 change. In demo mode a random cookie key is generated once per install, in the data folder.
 
+Demo mode holds only while every billing charge served came from the demo generator: once a
+real bill is imported or refreshed, the flag (and COSTBOOK_DEMO=1) no longer counts and the
+checks run again. `python -m lib demo --leave` ends demo mode on purpose (leave_demo_mode).
+
 >>> KNOWN_DEFAULTS[0]
 'some_key'
 """
@@ -11,8 +15,10 @@ change. In demo mode a random cookie key is generated once per install, in the d
 import os
 import secrets
 
-from lib.store import crypto, secret
-from lib.store.state import Store, state
+from lib.core import access
+from lib.sources.refresh import DEMO_SOURCE
+from lib.store import audit, crypto, secret
+from lib.store.state import Store, now_iso, state
 
 DEMO_SETTING = "demo_mode"
 MIN_COOKIE_KEY = 32
@@ -20,13 +26,25 @@ KNOWN_DEFAULTS = ("some_key", "change-me", "changeme", "secret", "replace-with-a
 DEFAULT_SESSION_HOURS = 12.0
 
 
-def demo_mode(store: Store) -> bool:
-    """True when the demo build flagged the store, or COSTBOOK_DEMO=1."""
+def real_sources(store: Store) -> list[str]:
+    """Sources of served charges that did not come from the demo generator."""
+    with state(store) as db:
+        return [r[0] for r in db.execute("select distinct source from lake_files where active = 1 and source <> ? "
+                                         "order by 1", (DEMO_SOURCE,))]
+
+
+def demo_flagged(store: Store) -> bool:
+    """The demo build set the flag, or COSTBOOK_DEMO=1 (whether or not real data is served since)."""
     if os.environ.get("COSTBOOK_DEMO") == "1":
         return True
     with state(store) as db:
         row = db.execute("select value from settings where key = ?", (DEMO_SETTING,)).fetchone()
     return bool(row and row[0] == "1")
+
+
+def demo_mode(store: Store) -> bool:
+    """True when the store is flagged as the demo (or COSTBOOK_DEMO=1) and serves only demo charges."""
+    return demo_flagged(store) and not real_sources(store)
 
 
 def set_demo_mode(store: Store, on: bool = True, db=None) -> None:
@@ -91,5 +109,23 @@ def startup_problems(store: Store) -> list[str]:
         demo = [r[0] for r in db.execute("select username from users where demo = 1 and disabled = 0 order by 1")]
     if demo:
         problems.append(f"demo users still have the demo password ({', '.join(demo)}): reset their passwords "
-                        "(python -m lib users reset-password NAME) or disable them, or run in demo mode")
+                        "(python -m lib users reset-password NAME) or disable them (python -m lib demo --leave "
+                        "disables them all)")
+    if problems and demo_flagged(store):
+        problems.insert(0, f"demo mode is over: the store serves billing data that did not come from the demo "
+                           f"generator (source {', '.join(real_sources(store))}), so the checks below apply")
     return problems
+
+
+def leave_demo_mode(store: Store, actor) -> list[str]:
+    """End demo mode: clear the flag and disable every demo user still on the demo password (audited).
+
+    Returns the disabled usernames. Real users are added with `python -m lib users add`.
+    """
+    access.require(actor, "manage_users")
+    with state(store, write=True) as db:
+        names = [r[0] for r in db.execute("select username from users where demo = 1 and disabled = 0 order by 1")]
+        db.execute("update users set disabled = 1, updated_at = ? where demo = 1", (now_iso(),))
+        set_demo_mode(store, False, db=db)
+        audit.record(store, actor, "demo.leave", "", {"disabled": names}, db=db)
+    return names

@@ -25,6 +25,7 @@ from lib.store.state import Store, now_iso, state
 
 MIN_PASSWORD = 12
 COMMON = ("password", "123456", "qwerty", "letmein", "welcome", "costbook", "admin", "changeme")
+DEMO_PASSWORD = "costbook-demo-2026"  # public: shown on the login page in demo mode, refused for real use
 USER_FIELDS = ("username", "name", "email", "role", "departments", "password_hash", "disabled")
 
 
@@ -61,6 +62,8 @@ def password_problems(password: str, username: str = "") -> list[str]:
     if password.isalpha() or password.isdigit():
         problems.append("a password needs both letters and digits or symbols")
     lower = password.lower()
+    if password == DEMO_PASSWORD:
+        problems.append("a password must not be the public demo password")
     if username and username.lower() in lower:
         problems.append("a password must not contain the username")
     if lower.strip("0123456789!@#$%^&*()-_=+.,? ") in COMMON:
@@ -207,6 +210,8 @@ def _entry_problems(entry: dict, where: str, known: set[str], seen: set[str]) ->
     if digest is not None and not (isinstance(digest, str) and digest.startswith(("$2a$", "$2b$", "$2y$"))
                                    and len(digest) == 60):
         problems.append(f"{where}, password_hash: not a bcrypt hash")
+    elif digest is not None and bcrypt.checkpw(DEMO_PASSWORD.encode(), digest.encode()):
+        problems.append(f"{where}, password_hash: a hash of the public demo password")
     depts = entry.get("departments") or []
     if not isinstance(depts, list):
         problems.append(f"{where}, departments: expected a list")
@@ -255,7 +260,6 @@ def dump_users(store: Store, actor: access.User) -> str:
     return yaml.safe_dump({"users": users}, sort_keys=False, allow_unicode=True)
 
 
-DEMO_PASSWORD = "costbook-demo-2026"  # shown on the login page in demo mode only
 
 
 def create_demo_users(store: Store) -> list[str]:

@@ -41,6 +41,7 @@ from lib.store.guard import ImportGuard
 from lib.store.lake import new_duck
 from lib.store.state import Store, now_iso, state
 
+DEMO_SOURCE = "demo"  # the lake source of the demo generator's charges: reserved, no configured source uses it
 KINDS = ("cost-explorer", "s3-export", "azure-query", "azure-export-folder", "azure-export-blob", "bigquery-export",
          "folder")
 SECRET_PARAMS = ("secret", "password", "key", "client_secret", "account_key", "sas_token", "connection_string")
@@ -91,6 +92,8 @@ def parse_sources(text: str) -> tuple[list[Source], list[str]]:
             errors.append(f"{where}: name is missing")
         elif name in names:
             errors.append(f"{where}: name {name!r} is used twice")
+        elif name == DEMO_SOURCE:
+            errors.append(f"{where}: name {name!r} is reserved for the demo company's charges")
         if kind not in KINDS:
             errors.append(f"{where} ({name}): kind {kind!r} is not one of {', '.join(KINDS)}")
         if any(k in (entry.get("params") or {}) for k in SECRET_PARAMS):

@@ -5,12 +5,13 @@ the lake files on disk, the manifest rows and the totals per currency must not m
 """
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
 
 from lib.store.lake import engine, new_duck
-from lib.store.state import state
+from lib.store.state import open_store, state
 from tests.bill import charge, write_bill
 from tests.conftest import load_bill
 
@@ -26,6 +27,23 @@ def snapshot(store) -> dict:
         "select BillingCurrency, sum(BilledCost), sum(EffectiveCost), count(*) from charges group by 1 order by 1"
     ).fetchall()
     return {"files": files, "manifest": manifest, "totals": totals}
+
+
+@pytest.fixture(autouse=True)
+def no_secrets(monkeypatch, tmp_path):
+    """Each attack starts from no configured secrets (tests set what they need)."""
+    for name in ("COSTBOOK_COOKIE_KEY", "COSTBOOK_DEMO", "COSTBOOK_DATA_KEY", "COSTBOOK_NEW_DATA_KEY",
+                 "COSTBOOK_AUDIT_KEY", "COSTBOOK_AUDIT_HEAD_FILE", "COSTBOOK_TRUSTED_PROXIES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COSTBOOK_SECRETS_FILE", str(tmp_path / "absent-secrets.toml"))
+
+
+@pytest.fixture
+def demo_copy(demo_dir, tmp_path):
+    """A private copy of the session's demo company (the shared one must not change)."""
+    data = tmp_path / "demo-data"
+    shutil.copytree(demo_dir, data)
+    return open_store(data)
 
 
 @pytest.fixture

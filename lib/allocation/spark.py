@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lib.allocation import cache, engine
+from lib.config import engines
 from lib.config.rules import tag_keys
 from lib.core import access
 from lib.core.sql import literal
@@ -29,7 +30,7 @@ from lib.store.lake import parquet_source
 from lib.store.state import Store, now_iso, state
 from lib.store.tags import alias
 
-MASTER_ENV = "COSTBOOK_SPARK_MASTER"
+MASTER_ENV = engines.SPARK_MASTER_ENV
 DEFAULT_MASTER = "local[2]"
 MASTER = re.compile(r"local(\[(\d+|\*)\])?|(spark|sc|k8s)://\S+|yarn")
 CONNECT_PORT = 15002  # Spark Connect's default port, when sc://host gives none
@@ -47,12 +48,7 @@ def master_url(store: Store | None = None) -> str:
     """
     if os.environ.get(MASTER_ENV):
         return os.environ[MASTER_ENV]
-    if store is not None:
-        with state(store) as db:
-            row = db.execute("select value from settings where key = 'spark_master'").fetchone()
-        if row and row[0]:
-            return row[0]
-    return DEFAULT_MASTER
+    return (engines.spark_master(store) if store is not None else None) or DEFAULT_MASTER
 
 
 def set_master(store: Store, url: str, user) -> None:
@@ -202,6 +198,24 @@ def _write_one_file(df, out_path: str) -> None:
     shutil.rmtree(folder)
 
 
+def regex_problems(spark, rules) -> list[str]:
+    """Each `re:` pattern of the rules compiled by this session's engine (Java's regex), by rule and field.
+
+    Rules were checked when they were saved; this catches a session whose engine reads them
+    otherwise (or a save made while Spark was not configured) before any work is done.
+    """
+    out = []
+    for rule in rules:
+        for cond in rule.match:
+            for pattern in (p[3:] for p in cond.patterns if p.startswith("re:")):
+                try:
+                    spark.sql("select '' rlike ?", args=[pattern]).collect()
+                except Exception as exc:  # noqa: BLE001 - Spark raises its own error classes, classic or Connect
+                    out.append(f"rule {rule.name!r}, match.{cond.field}: the regular expression {pattern!r} cannot "
+                               f"run on Spark: {str(exc).splitlines()[0][:200]}")
+    return out
+
+
 def ensure_period(store: Store, spark, period: str, force: bool = False) -> str:
     """Like cache.ensure_period, computed on Spark: same inputs, cache key, path and cache row."""
     inp = cache.inputs(store, period)
@@ -213,6 +227,7 @@ def ensure_period(store: Store, spark, period: str, force: bool = False) -> str:
             if db.execute("select 1 from allocation_cache where period = ? and cache_key = ?", (period, key)).fetchone():
                 return str(out)
     org, rules, problems = cache.parsed(inp)
+    problems = problems or regex_problems(spark, rules)
     if problems:
         raise ValueError("; ".join(problems))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,12 +16,12 @@ Rules are evaluated top to bottom; the first whose match fits a charge decides i
 
 import difflib
 import fnmatch
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import yaml
 
+from lib.config import engines
 from lib.config.org import Org
 from lib.core import focus
 
@@ -62,10 +62,9 @@ def _patterns(value) -> tuple[str, ...]:
 
 def _check_pattern(pattern: str) -> str | None:
     if pattern.startswith("re:"):
-        try:
-            re.compile(pattern[3:])
-        except re.error as exc:
-            return f"bad regular expression {pattern[3:]!r}: {exc}"
+        problem = engines.regex_problem(pattern[3:])  # checked by the engine that runs it, not Python's re
+        if problem:
+            return f"the regular expression {pattern[3:]!r} {problem}"
     elif pattern.count("[") != pattern.count("]"):
         return f"bad glob {pattern!r}: unbalanced brackets"
     return None

@@ -9,6 +9,7 @@ an org can never make a stored rules version unusable.
 """
 
 
+from lib.config import engines
 from lib.config.org import Org, dump_org, parse_org
 from lib.config.rules import RuleVersion, parse_rules, tag_keys
 from lib.core import access
@@ -93,6 +94,8 @@ def save_rules(store: Store, text: str, user: access.User, comment: str,
     if effective_from and (problem := period_problem(effective_from, "effective_from")):
         return None, [problem]
     rules, errors = parse_rules(text, current_org(store))
+    if rules and engines.spark_master(store):  # Spark runs them too: Java's regex must accept them as well
+        errors += engines.spark_problems(rules)
     errors += _comment_problem(comment, "rules")
     if errors:
         return None, errors

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from lib.core.ids import id_problem
+
 UNALLOCATED = "Unallocated"
 
 
@@ -107,7 +109,9 @@ def parse_org(text: str, source: str = "org.yaml") -> tuple[Org | None, list[str
 
 
 def _check(org: Org, source: str) -> list[str]:
-    errors = []
+    errors = [f"{source}: {what} {x}: {problem}" for what, ids in (("department", [d.id for d in org.departments]),
+                                                                    ("team", [t.id for t in org.teams]))
+              for x in ids if (problem := id_problem(x, what))]
     dept_ids = [d.id for d in org.departments]
     for d in sorted({x for x in dept_ids if dept_ids.count(x) > 1}):
         errors.append(f"{source}: department {d}: id is used twice")

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lib.core import access
+from lib.core.ids import file_part
 from lib.core.periods import period_problem
 from lib.month_end import closes, statement_csv, statement_pdf, statements
 from lib.store import audit
@@ -113,7 +114,8 @@ def period_files(store: Store, con, user: access.User, period: str, formats: tup
 
 
 def file_name(team: str, period: str, fmt: str) -> str:
-    return f"statement-{period}-{team}.{fmt}"
+    """A statement's file (and ZIP entry) name: org ids are already safe, file_part keeps it so regardless."""
+    return f"statement-{file_part(period)}-{file_part(team)}.{file_part(fmt)}"
 
 
 def zip_period(store: Store, con, user: access.User, period: str, metric: str = "effective",
@@ -150,7 +152,7 @@ def freeze(store: Store, con, period: str, issue: int, metric: str) -> list[tupl
     for st, files in built:
         digest = statement_csv.content_hash(st)
         for fmt, data in files.items():
-            path = folder / f"{st.number}.{fmt}"
+            path = folder / f"{file_part(st.number)}.{fmt}"
             path.write_bytes(data)
             out.append((st.subject, st.number, fmt, str(path.relative_to(store.data_dir)),
                         hashlib.sha256(data).hexdigest(), digest))

@@ -20,6 +20,7 @@ import yaml
 
 from lib.config.versions import current_org
 from lib.core import access
+from lib.core.ids import username_problem
 from lib.store import audit
 from lib.store.state import Store, now_iso, state
 
@@ -74,8 +75,8 @@ def password_problems(password: str, username: str = "") -> list[str]:
 def check_user(username: str, role: str, departments, known: set[str], where: str) -> list[str]:
     """Problems with a user's name, role and departments, each prefixed by `where`."""
     problems = []
-    if not username or username != username.strip().lower() or any(c in username for c in " /\\,:"):
-        problems.append(f"{where}: username must be lower case without spaces or / \\ , :")
+    if problem := username_problem(username):
+        problems.append(f"{where}: {problem}")
     if role not in assignable_roles():
         problems.append(f"{where}: unknown role {role!r}; roles: {', '.join(assignable_roles())}")
     if role in access.SCOPED_ROLES and not departments:

@@ -92,7 +92,7 @@ def test_yaml_load_dump_round_trip(configured):
     (f"users:\n  - {{username: x, role: admin, password_hash: '{HASH}'}}\n  - {{username: x, role: admin}}",
      "user x: username appears twice"),
     ("users:\n  - {username: x, role: admin}", "user x: a new user needs a password_hash"),
-    (f"users:\n  - {{username: Bad Name, role: admin, password_hash: '{HASH}'}}", "username must be lower case"),
+    (f"users:\n  - {{username: Bad Name, role: admin, password_hash: '{HASH}'}}", "may only have lower-case letters, digits and"),
 ])
 def test_malformed_user_files_are_rejected_whole(configured, text, message):
     valid_first = GOOD_YAML.rstrip() + "\n" + text.split("users:", 1)[1] if text.startswith("users:\n") else text

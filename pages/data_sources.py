@@ -30,7 +30,9 @@ with left:
                                   progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
         bar.progress(1.0, text="Done")
         for r in results:
-            if r.ok:
+            if r.ok and r.unchanged is not None:
+                st.info(f"{r.source}: unchanged since run {r.unchanged}; nothing new to import")
+            elif r.ok:
                 st.success(f"{r.source}: {r.rows} rows for {', '.join(r.periods)}")
             else:
                 st.error(f"{r.source}: failed, the previous data is still served")
@@ -42,7 +44,10 @@ with right:
     fmt = st.selectbox("Format", ["auto", *FORMATS])
     if st.button("Import", disabled=not files):
         result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], fmt)
-        if result.ok:
+        if result.ok and result.unchanged is not None:
+            st.info(f"Already imported (run {result.unchanged}): {', '.join(result.periods)} served from exactly "
+                    "these files; nothing changed")
+        elif result.ok:
             st.success(f"Imported {result.rows} rows for {', '.join(result.periods)}")
             st.dataframe(pd.DataFrame(runs.period_totals(ctx.store, ctx.user, result.run_id),
                                       columns=["period", "currency", "billed", "effective"]).astype(str),

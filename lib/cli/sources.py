@@ -27,6 +27,10 @@ def import_cmd(store, args) -> int:
     if not result.ok:
         _problems(result.problems)
         fail(f"{len(result.problems)} problem(s) in {', '.join(args.files)}; nothing was imported")
+    if result.unchanged is not None:
+        print(f"unchanged: {', '.join(result.periods)} already served from exactly this content (run "
+              f"{result.unchanged}); nothing was imported", file=sys.stderr)
+        return 0
     print(f"imported {result.rows} rows for {', '.join(result.periods)} (run {result.run_id})", file=sys.stderr)
     write_csv(["period", "currency", "billed", "effective"], runs.period_totals(store, access.CLI, result.run_id))
     return 0
@@ -42,8 +46,8 @@ def refresh_cmd(store, args) -> int:
         if not r.ok:
             failed += 1
             _problems(r.problems)
-        print(f"{r.source}: {'ok' if r.ok else 'FAILED'}, {r.rows} rows, {', '.join(r.periods) or '-'}",
-              file=sys.stderr)
+        state_ = "FAILED" if not r.ok else "ok" if r.unchanged is None else f"unchanged since run {r.unchanged}"
+        print(f"{r.source}: {state_}, {r.rows} rows, {', '.join(r.periods) or '-'}", file=sys.stderr)
         rows += [(r.source, p, cur, billed, eff) for p, cur, billed, eff in runs.period_totals(store, access.CLI, r.run_id)
                  if r.ok]
     write_csv(["source", "period", "currency", "billed", "effective"], rows)

@@ -13,7 +13,7 @@ which `import_files` calls with all of that format's views of one import.
 from pathlib import Path
 
 from lib.core.problems import Problem
-from lib.sources import aws_cur, azure_export, focus_file, gcp_billing, gcp_focus
+from lib.sources import aws_cur, azure_export, digests, focus_file, gcp_billing, gcp_focus
 from lib.sources.ingest import IngestResult, ingest
 from lib.store.guard import ImportGuard
 from lib.store.state import Store
@@ -52,13 +52,22 @@ def import_files(store: Store, con, paths: list[str], fmt: str = "auto", actor: 
 
 
 def prepare(con, paths: list[str], fmt: str = "auto", prefix: str = "_raw") -> tuple[list, list, set]:
-    """Detect and load files into raw views: ([(file name, view)], problems, formats used)."""
-    inputs, problems, formats = [], [], set()
+    """Detect and load files into raw views: ([(file name, view)], problems, formats used).
+
+    The same content given twice (the same path, or two files with the same bytes) is refused:
+    it would be counted twice. Each view's content hash is noted on `con` for ingest (lib.sources.digests).
+    """
+    inputs, problems, formats, seen = [], [], set(), {}
     for i, path in enumerate(paths):
         name = Path(path).name
         if not Path(path).is_file():
             problems.append(Problem(name, None, None, "file not found"))
             continue
+        sha = digests.digest(path)
+        if sha in seen:
+            problems.append(digests.again(name, seen[sha], sha))
+            continue
+        seen[sha] = name
         chosen = detect(con, path) if fmt == "auto" else fmt
         if chosen not in FORMATS:
             reason = (f"unknown format {fmt!r}; known: {', '.join(FORMATS)}" if fmt != "auto"
@@ -66,6 +75,7 @@ def prepare(con, paths: list[str], fmt: str = "auto", prefix: str = "_raw") -> t
             problems.append(Problem(name, None, None, reason))
             continue
         view = f"{prefix}_{i}"
+        digests.remember(con, view, sha)
         found = FORMATS[chosen].load(con, path, view)
         problems += [Problem(name, p.row, p.column, p.reason) for p in found]
         if not found:

@@ -37,8 +37,10 @@ def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str 
     access.require(user, "manage_sources")
     with ImportGuard(store), tempfile.TemporaryDirectory(dir=store.lake / "staging") as tmp:
         paths = []
-        for name, content in files:
-            path = Path(tmp) / Path(name).name  # never a path the uploader chose
+        for i, (name, content) in enumerate(files):
+            # Never a path the uploader chose; one folder each, so two uploads with the same name both count.
+            path = Path(tmp) / str(i) / Path(name).name
+            path.parent.mkdir()
             path.write_bytes(content)
             paths.append(str(path))
         return import_paths(store, user, paths, fmt)

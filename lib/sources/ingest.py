@@ -24,6 +24,8 @@ from lib.config import versions
 from lib.core import focus
 from lib.core.problems import Problem
 from lib.core.sql import literal
+from lib.sources import checks as value_checks
+from lib.sources import digests
 from lib.store import crypto, tags
 from lib.store.state import Store, now_iso, state
 
@@ -41,6 +43,7 @@ class IngestResult:
     periods: tuple[str, ...] = ()
     totals: dict = field(default_factory=dict)  # currency -> {"billed": Decimal, "effective": Decimal}
     problems: tuple[Problem, ...] = ()
+    unchanged: int | None = None  # the run that already serves exactly this content (nothing was written)
 
     @property
     def ok(self) -> bool:
@@ -115,8 +118,15 @@ def find_problems(con, file: str, raw: str, typed: str, have: dict[str, str]) ->
             checks.append(f"case when {empty} then '{name}: required value is empty' end")
     sql = (f"select _row, unnest(bad) from (select r._row, list_filter([{', '.join(checks)}], x -> x is not null) as bad "
            f"from {raw} r positional join {typed} t) where len(bad) > 0 order by 1 limit {MAX_PROBLEMS}")
+    found = con.execute(sql).fetchall()
+    found += con.execute(value_checks.problems_sql(raw, _checks(have), MAX_PROBLEMS)).fetchall()
     return [Problem(file, int(row), msg.split(": ", 1)[0], msg.split(": ", 1)[1])
-            for row, msg in con.execute(sql).fetchall()]
+            for row, msg in sorted(found, key=lambda r: r[0])[:MAX_PROBLEMS]]
+
+
+def _checks(have: dict[str, str]) -> list:
+    """The value checks of lib.sources.checks (finite, exact, ISO currency, sane dates) for this view."""
+    return value_checks.checks(have, lambda name: _expr(name, have))
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,7 @@ def survey(con, file: str, raw: str, have: dict[str, str]) -> tuple[list[Part], 
             bad.append(f"({text} <> '' and ({_expr(name, have)}) is null)")
         if required:
             bad.append(f'"{name}" is null' if typed_in else f"coalesce({text}, '') = ''")
+    bad += [c.bad for c in _checks(have)]
     rows = con.execute(
         f"select {_expr('BillingAccountId', have)}, strftime({_expr('BillingPeriodStart', have)}, '%Y-%m'), "
         f"list(distinct {_expr('BillingCurrency', have)}), min(_row), count(*), "
@@ -161,25 +172,6 @@ def _expr(name: str, have: dict[str, str]) -> str:
     """The SQL expression of one lake column over the raw view (what typed_view selects)."""
     typ = next(t for n, t, _ in focus.COLUMNS if n == name)
     return _typed_expr(name, typ, have.get(name)).rsplit(" as ", 1)[0]
-
-
-def mixed_currencies(parts: list[Part]) -> list[Problem]:
-    """A billing account has one currency per period, across every file of the run."""
-    groups: dict[tuple[str, str], list[Part]] = {}
-    for part in parts:
-        groups.setdefault((part.account, part.period), []).append(part)
-    problems = []
-    for (account, period), group in groups.items():
-        currencies = sorted({c for part in group for c in part.currencies})
-        if len(currencies) > 1:
-            first = group[0]
-            where = first if len(first.currencies) > 1 else next(p for p in group if p.currencies != first.currencies)
-            problems.append(Problem(where.file, where.first_row, "BillingCurrency",
-                                    f"billing account {account} has several currencies "
-                                    f"({', '.join(currencies)}) in period {period}"))
-    return problems
-
-
 
 
 def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label: str = "",
@@ -201,16 +193,23 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
         except Exception as exc:  # duckdb raises for files it cannot parse at all
             found = [Problem(file, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
         problems += found
-    problems += mixed_currencies([part for _, parts in plan for part in parts])
+    problems += value_checks.mixed_currencies([part for _, parts in plan for part in parts])
+    same, seen = None, []
+    if not problems:  # the same content twice, or exactly what is served already (lib.sources.digests)
+        problems, same, seen = digests.screen(store, con, source, inputs, [parts for _, parts in plan])
     if problems:
         _finish_run(store, run_id, "failed", problems=problems[:MAX_PROBLEMS], started=started)
         return IngestResult(run_id, problems=tuple(problems[:MAX_PROBLEMS]))
+    if same is not None:
+        periods = tuple(sorted({p for *_, p in seen}))
+        _finish_run(store, run_id, "unchanged", periods=periods, started=started)
+        return IngestResult(run_id, 0, periods, unchanged=same)
     staging = store.lake / "staging" / f"run-{run_id}-{uuid.uuid4().hex[:8]}"
     keys = versions.wanted(store)
     try:
         _write_staging(con, plan, staging, keys)
         result = _swap(store, con, staging, [part for _, parts in plan for part in parts], run_id, source, started,
-                       keys)
+                       keys, seen)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
@@ -251,7 +250,7 @@ def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple
 
 
 def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: str, started: float,
-          keys: tuple[str, ...]) -> IngestResult:
+          keys: tuple[str, ...], seen: list = ()) -> IngestResult:
     accounts = {_acct_key(p.account): p.account for p in parts}
     written = f"read_parquet({literal(f'{staging}/*/*/*.parquet')}, filename = true, {crypto.parquet_read_options()})"
     files = con.execute(f"select filename, count(*) from {written} group by all order by all").fetchall()
@@ -277,6 +276,7 @@ def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: st
             "values (?, ?, ?, ?, ?, ?, ?)",
             [(run_id, source, a, p, rel, r, ",".join(keys)) for a, p, rel, r in moved],
         )
+        digests.record(db, run_id, seen)
         periods = tuple(sorted({p for _, p, _, _ in moved}))
         nrows = sum(r for *_, r in moved)
         _finish_run(store, run_id, "ok", rows=nrows, periods=periods, totals=totals, started=started, db=db)

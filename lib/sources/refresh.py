@@ -69,6 +69,7 @@ class RunResult:
     periods: tuple[str, ...] = ()
     totals: dict = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    unchanged: int | None = None  # the run that already serves exactly what was fetched (nothing was written)
 
 
 def settings_path(store: Store) -> Path:
@@ -160,7 +161,8 @@ def refresh_source(store: Store, src: Source, user, months: list[str], progress=
         else:
             got = ingest(store, con, inputs, source=src.name, label=f"refresh {', '.join(months)}",
                          actor=user.username)
-            result = RunResult(src.name, got.ok, got.run_id, got.rows, got.periods, got.totals, got.problems)
+            result = RunResult(src.name, got.ok, got.run_id, got.rows, got.periods, got.totals, got.problems,
+                               got.unchanged)
     audit.record(store, user, "refresh.run", src.name, {"months": months, "ok": result.ok, "rows": result.rows,
                                                          "run_id": result.run_id})
     return result

@@ -41,4 +41,4 @@ if b.button("Verify the chain", icon=":material/verified:"):
     if problems:
         st.error("The audit trail was tampered with:\n\n" + "\n".join(f"- {p}" for p in problems))
     else:
-        st.success("The audit trail is intact.")
+        st.success(f"The audit trail is intact ({audit.anchors(ctx.store)}).")

@@ -92,7 +92,7 @@ def audit_verify(store, args):
         print(p, file=sys.stderr)
     if problems:
         return 1
-    print("audit trail intact", file=sys.stderr)
+    print(f"audit trail intact ({audit.anchors(store)})", file=sys.stderr)
     return 0
 
 

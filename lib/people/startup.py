@@ -17,7 +17,7 @@ import secrets
 
 from lib.core import access
 from lib.sources.refresh import DEMO_SOURCE
-from lib.store import audit, crypto, secret
+from lib.store import anchor, audit, crypto, secret
 from lib.store.state import Store, now_iso, state
 
 DEMO_SETTING = "demo_mode"
@@ -105,6 +105,7 @@ def startup_problems(store: Store) -> list[str]:
     key_problem = cookie_key_problem(secret.value("cookie_key"))
     if key_problem:
         problems.append(key_problem)
+    problems += [p for p in (anchor.key_problem(), anchor.head_file_problem(store.data_dir)) if p]
     with state(store) as db:
         demo = [r[0] for r in db.execute("select username from users where demo = 1 and disabled = 0 order by 1")]
     if demo:

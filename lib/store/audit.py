@@ -1,7 +1,8 @@
 """The audit trail: append-only, hash-chained entries of every money-relevant change.
 
 Each entry's hash covers its content and the previous entry's hash, so an edited,
-deleted or reordered entry breaks the chain from that point (`verify`).
+deleted or reordered entry breaks the chain from that point (`verify`). lib.store.anchor ties
+the chain to what the state store's writers cannot change: an HMAC key and/or a head file.
 
 >>> record(store, user, "rules.save", "version 4", {"comment": "split support"})   # doctest: +SKIP
 """
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 from lib.core.access import User, require
 from lib.core.exports import write_csv
-from lib.store.state import Store, now_iso, state
+from lib.store import anchor
+from lib.store.state import Store, after_commit, now_iso, state
 
 GENESIS = "0" * 64
 
@@ -38,21 +40,30 @@ def _append(db, actor: str, action: str, target: str, details: str) -> int:
     prev = last[0] if last else GENESIS
     at = now_iso()
     digest = entry_hash(prev, at, actor, action, target, details)
+    k = anchor.key()
     cur = db.execute(
-        "insert into audit_log (at, actor, action, target, details, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?)",
-        (at, actor, action, target, details, prev, digest),
+        "insert into audit_log (at, actor, action, target, details, prev_hash, hash, mac) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        (at, actor, action, target, details, prev, digest, anchor.mac(k, "entry", digest) if k else None),
     )
     # The head (last id and hash) lets verify notice entries deleted from the end of the chain.
-    db.execute("insert or replace into settings (key, value) values ('audit_head', ?)", (f"{cur.lastrowid}:{digest}",))
-    return cur.lastrowid
+    entry_id = cur.lastrowid
+    db.execute("insert or replace into settings (key, value) values ('audit_head', ?)",
+               (anchor.head_value(entry_id, digest),))
+    if db.in_transaction:  # the head file moves only once the entry is committed
+        after_commit(db, lambda: anchor.write_head(entry_id, digest))
+    else:
+        anchor.write_head(entry_id, digest)
+    return entry_id
 
 
 def verify(store: Store) -> list[str]:
     """Problems in the chain, each naming the entry; an empty list means the trail is intact."""
-    problems, prev, expected_id = [], GENESIS, None
+    problems, prev, expected_id, anchored = [], GENESIS, None, []
     with state(store) as db:
-        rows = db.execute("select id, at, actor, action, target, details, prev_hash, hash from audit_log order by id")
-        for id_, at, actor, action, target, details, prev_hash, digest in rows:
+        rows = db.execute("select id, at, actor, action, target, details, prev_hash, hash, mac from audit_log "
+                          "order by id")
+        for id_, at, actor, action, target, details, prev_hash, digest, entry_mac in rows:
+            anchored.append((id_, digest, entry_mac))
             if expected_id is not None and id_ != expected_id:
                 problems.append(f"entries {expected_id}..{id_ - 1} are missing (deleted)")
             if prev_hash != prev:
@@ -62,13 +73,18 @@ def verify(store: Store) -> list[str]:
             prev, expected_id = digest, id_ + 1
         head = db.execute("select value from settings where key = 'audit_head'").fetchone()
     if head is not None:
-        head_id, head_hash = head[0].split(":", 1)
+        head_id, head_hash = head[0].split(":")[:2]
         last_id = (expected_id or 1) - 1
         if int(head_id) > last_id:
             problems.append(f"entries {last_id + 1}..{head_id} are missing (deleted from the end)")
         elif int(head_id) == last_id and head_hash != prev:
             problems.append(f"entry {head_id}: does not match the recorded head of the trail")
-    return problems
+    return problems + anchor.check(anchored, head[0] if head else None, store.data_dir)
+
+
+def anchors(store: Store) -> str:
+    """What the trail is anchored by (or that it is not), for verify's answer."""
+    return anchor.describe()
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,14 @@ def connect_state(path: Path) -> sqlite3.Connection:
     return db
 
 
+_AFTER_COMMIT: dict[int, list] = {}  # connection id -> what to do once its write transaction committed
+
+
+def after_commit(db, fn) -> None:
+    """Run fn after the write transaction of `db` (a connection from state(write=True)) commits; never on rollback."""
+    _AFTER_COMMIT.setdefault(id(db), []).append(fn)
+
+
 @contextmanager
 def state(store: Store, write: bool = False, durable: bool = True):
     """A SQLite connection; with write=True the block runs in one IMMEDIATE transaction.
@@ -84,9 +92,12 @@ def state(store: Store, write: bool = False, durable: bool = True):
                 db.execute("rollback")
                 raise
             db.execute("commit")
+            for fn in _AFTER_COMMIT.pop(id(db), []):
+                fn()
         else:
             yield db
     finally:
+        _AFTER_COMMIT.pop(id(db), None)
         db.close()
 
 

@@ -4,17 +4,31 @@ Failures are counted per typed username (known or not, so a lock never tells whe
 user exists) and per client address. A success or an admin's unlock starts the count
 afresh. `now` is injectable (unix seconds) so tests can move the clock.
 
+The client address is the one Streamlit sees (`client_address`): a client cannot choose it by
+sending an X-Forwarded-For header. Behind a reverse proxy on another machine, list the proxy in
+`[costbook] trusted_proxies` (or COSTBOOK_TRUSTED_PROXIES, comma-separated addresses or
+networks); then the address is the last hop of X-Forwarded-For that is not a trusted proxy
+(what the proxy itself saw), never a hop the client wrote. A proxy on the same machine needs
+nothing: Streamlit's server already reads its header that way for connections from 127.0.0.1.
+
+>>> client_address("198.51.100.7", "10.9.9.9, 10.9.9.10", [])
+'198.51.100.7'
+>>> client_address("10.0.0.5", "10.9.9.9, 203.0.113.4", [ipaddress.ip_network("10.0.0.0/24")])
+'203.0.113.4'
+
 >>> record_login(store, "dana", "10.0.0.7", ok=False, now=1000.0)   # doctest: +SKIP
 >>> locked(store, "dana", "10.0.0.7", now=1001.0)                  # doctest: +SKIP
 """
 
 import hashlib
+import ipaddress
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lib.core import access
-from lib.store import audit
+from lib.store import audit, secret
 from lib.store.state import Store, state
 
 MAX_FAILURES = 5
@@ -30,6 +44,35 @@ class Lock:
     @property
     def until_text(self) -> str:
         return datetime.fromtimestamp(self.until, UTC).strftime("%H:%M UTC")
+
+
+def trusted_proxies() -> list:
+    """The reverse proxies whose X-Forwarded-For is believed ([costbook] trusted_proxies); a bad entry raises ValueError."""
+    raw = os.environ.get("COSTBOOK_TRUSTED_PROXIES") or secret.section("costbook").get("trusted_proxies") or []
+    items = raw.split(",") if isinstance(raw, str) else raw
+    return [ipaddress.ip_network(str(item).strip(), strict=False) for item in items if str(item).strip()]
+
+
+def _trusted(address: str, networks: list) -> bool:
+    try:
+        return any(ipaddress.ip_address(address) in n for n in networks)
+    except ValueError:
+        return False
+
+
+def client_address(peer: str | None, forwarded: str | None, trusted: list) -> str:
+    """The address failures are counted under: the peer Streamlit sees ('local' for 127.0.0.1 and ::1,
+    which it reports as None), or, when that peer is a trusted proxy, the last untrusted X-Forwarded-For hop."""
+    address = peer or "local"
+    if not trusted or not forwarded or not _trusted(peer or "127.0.0.1", trusted):
+        return address
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _trusted(hop, trusted):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return address  # not an address: the proxy did not write it
+    return address
 
 
 def _now(now: float | None) -> float:

@@ -16,6 +16,7 @@ import os
 import secrets
 
 from lib.core import access
+from lib.people import logins
 from lib.sources.refresh import DEMO_SOURCE
 from lib.store import anchor, audit, crypto, secret
 from lib.store.state import Store, now_iso, state
@@ -106,6 +107,11 @@ def startup_problems(store: Store) -> list[str]:
     if key_problem:
         problems.append(key_problem)
     problems += [p for p in (anchor.key_problem(), anchor.head_file_problem(store.data_dir)) if p]
+    try:
+        logins.trusted_proxies()
+    except ValueError as exc:
+        problems.append(f"[costbook] trusted_proxies (COSTBOOK_TRUSTED_PROXIES) has an entry that is not an address "
+                        f"or network: {exc}")
     with state(store) as db:
         demo = [r[0] for r in db.execute("select username from users where demo = 1 and disabled = 0 order by 1")]
     if demo:

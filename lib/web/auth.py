@@ -30,13 +30,15 @@ AUTHENTICATOR = "_costbook_authenticator"
 
 
 def client_address() -> str:
-    """The client's address: the first X-Forwarded-For hop behind a proxy, else the socket peer."""
+    """The address lockout counts under (lib.people.logins.client_address): what Streamlit sees,
+    or behind a trusted proxy the hop that proxy saw; '' under AppTest, which has no client."""
     try:
         forwarded, peer = st.context.headers.get("X-Forwarded-For"), st.context.ip_address
     except (AttributeError, RuntimeError):
         return ""
-    forwarded = forwarded.split(",")[0].strip() if isinstance(forwarded, str) else ""
-    return forwarded or (peer if isinstance(peer, str) else "")  # neither is a str under AppTest
+    if peer is not None and not isinstance(peer, str):
+        return ""
+    return logins.client_address(peer, forwarded if isinstance(forwarded, str) else None, logins.trusted_proxies())
 
 
 def credentials(store: Store) -> dict:

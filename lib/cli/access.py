@@ -109,13 +109,28 @@ def rotate_key(store, args):
         fail("set COSTBOOK_NEW_DATA_KEY to the new key (or pass --decrypt to store the data unencrypted)")
     try:
         old = crypto.data_key()
-        audit.record(store, access.CLI, "key.rotate", "", {"from": "key" if old else "none", "to": "key" if new else "none"})
-        done = rekey.rotate(store, old, new)
     except crypto.DataKeyError as exc:
         fail(str(exc))
-    print(f"{done.lake_files} lake file(s) rewritten, {done.skipped} already under the new key, state store "
+    what = {"from": "key" if old else "none", "to": "key" if new else "none"}
+    try:
+        done = rekey.rotate(store, old, new)
+    except crypto.DataKeyError as exc:
+        _audit_rotation(store, what | {"ok": False, "error": str(exc)})  # the state store is still under the old key
+        fail(str(exc))
+    with crypto.key_in_use(new):  # the state store is under the new key now
+        _audit_rotation(store, what | {"ok": True, "lake_files": done.lake_files, "skipped": done.skipped,
+                                       "statement_files": done.files, "state": done.state})
+    print(f"{done.lake_files} lake file(s) rewritten, {done.files} statement file(s) rewritten, {done.skipped} "
+          "already under the new key, state store "
           f"{'rewritten' if done.state else 'already under the new key'}. Now configure the new key as "
           "COSTBOOK_DATA_KEY (or [costbook] data_key) and remove the old one.", file=sys.stderr)
+
+
+def _audit_rotation(store, details: dict) -> None:
+    try:
+        audit.record(store, access.CLI, "key.rotate", "", details)
+    except crypto.DataKeyError as exc:  # the store cannot be opened at all: say so, the rotation's own error follows
+        print(f"warning: the rotation could not be audited: {exc}", file=sys.stderr)
 
 
 def register(sub) -> None:

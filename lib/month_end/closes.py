@@ -17,6 +17,7 @@ from lib.allocation import cache
 from lib.allocation.resources import allocated_file
 from lib.core import focus, money
 from lib.core.periods import previous_period
+from lib.store import crypto
 from lib.store.state import Store, active_files, period_versions, state
 
 
@@ -148,7 +149,7 @@ def stored_statement(store: Store, period: str, team: str, fmt: str) -> bytes | 
                          (record.id, team, fmt)).fetchone()
     if row is None:
         return None
-    data = (store.data_dir / row[0]).read_bytes()
+    data = crypto.unseal((store.data_dir / row[0]).read_bytes(), name=row[0])
     if hashlib.sha256(data).hexdigest() != row[1]:
         raise ValueError(f"stored statement {row[0]} does not match its hash: it was changed after the close")
     return data

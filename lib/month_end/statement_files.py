@@ -21,7 +21,7 @@ from lib.core import access
 from lib.core.ids import file_part
 from lib.core.periods import period_problem
 from lib.month_end import closes, statement_csv, statement_pdf, statements
-from lib.store import audit
+from lib.store import audit, crypto
 from lib.store.state import Store
 
 FORMATS = {"pdf": statement_pdf.render, "csv": statement_csv.render}
@@ -153,7 +153,7 @@ def freeze(store: Store, con, period: str, issue: int, metric: str) -> list[tupl
         digest = statement_csv.content_hash(st)
         for fmt, data in files.items():
             path = folder / f"{file_part(st.number)}.{fmt}"
-            path.write_bytes(data)
+            path.write_bytes(crypto.seal(data))  # encrypted like the rest of the store when a data key is set
             out.append((st.subject, st.number, fmt, str(path.relative_to(store.data_dir)),
                         hashlib.sha256(data).hexdigest(), digest))
     return out

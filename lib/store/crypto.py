@@ -7,22 +7,30 @@ Two keys are derived from it (HMAC-SHA256), one per use:
 - the lake: Parquet modular encryption (AES-GCM) written and read by DuckDB with its httpfs
   extension loaded, which brings OpenSSL (without it DuckDB would not encrypt securely);
 - the state store: SQLCipher 4 (AES-256, HMAC-SHA512 per page) through ``sqlcipher3``, a
-  drop-in for the stdlib sqlite3 module, so WAL mode and concurrent app + CLI keep working.
+  drop-in for the stdlib sqlite3 module, so WAL mode and concurrent app + CLI keep working;
+- other files kept in the data folder (the statements frozen at a month close): AES-256-GCM,
+  ``seal`` / ``unseal`` (a 4-byte mark, a 12-byte nonce, the ciphertext and its tag).
 
 A wrong or missing key fails with `DataKeyError` naming the file and what to change, never garbage.
 Rotation (and first-time encryption of a plaintext store) is `rotate` / ``python -m lib rotate-key``.
 
 >>> parquet_read_options()            # no key configured
 'union_by_name = true, hive_partitioning = false'
+>>> unseal(seal(b"statement", "k" * 32), "k" * 32), seal(b"plain", None)
+(b'statement', b'plain')
 """
 
 import base64
 import hashlib
 import hmac
+import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlcipher
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from lib.core.sql import literal
 from lib.store import secret
@@ -37,8 +45,23 @@ class DataKeyError(RuntimeError):
     """The data key is missing, wrong or unusable; the message says what to change."""
 
 
+_OVERRIDE: list = []  # rotate-key: the key the store is under once it has rotated, for this process only
+
+
+@contextmanager
+def key_in_use(key: str | None):
+    """Within the block, data_key() is `key` (None: plaintext), whatever is configured (rotate-key only)."""
+    _OVERRIDE.append(key)
+    try:
+        yield
+    finally:
+        _OVERRIDE.pop()
+
+
 def data_key() -> str | None:
     """The configured data key, or None when the data is not encrypted."""
+    if _OVERRIDE:
+        return _OVERRIDE[-1]
     key = secret.value("data_key")
     if key is not None and len(key) < MIN_KEY_CHARS:
         raise DataKeyError(f"{KEY_HELP} is too short: use at least {MIN_KEY_CHARS} random characters")
@@ -125,3 +148,34 @@ def cipher_connect(path: Path, key: str, timeout: float = 30):
     db.execute(f"pragma key = \"x'{derive(key, 'state').hex()}'\"")
     db.row_factory = sqlcipher.Row
     return db
+
+
+SEALED = b"CBX1"
+_UNSET = object()
+
+
+def seal(data: bytes, key=_UNSET) -> bytes:
+    """The bytes to keep on disk: encrypted under the data key (or `key`), as they are without one."""
+    key = data_key() if key is _UNSET else key
+    if key is None:
+        return data
+    nonce = os.urandom(12)
+    return SEALED + nonce + AESGCM(derive(key, "files")).encrypt(nonce, data, SEALED)
+
+
+def is_sealed(data: bytes) -> bool:
+    return data.startswith(SEALED)
+
+
+def unseal(data: bytes, key=_UNSET, name: str = "file") -> bytes:
+    """What seal was given; plaintext files (kept before encryption was on) are returned as they are."""
+    if not is_sealed(data):
+        return data
+    key = data_key() if key is _UNSET else key
+    if key is None:
+        raise DataKeyError(f"{name} is encrypted: set {KEY_HELP} to read it")
+    try:
+        return AESGCM(derive(key, "files")).decrypt(data[4:16], data[16:], SEALED)
+    except InvalidTag:
+        raise DataKeyError(f"{name} cannot be decrypted with the configured data key: check {KEY_HELP}") from None
+

@@ -31,6 +31,7 @@ class Rotation:
     lake_files: int  # rewritten
     skipped: int  # already under the new key
     state: bool  # state.db rewritten
+    files: int = 0  # other files of the data folder (frozen statements) rewritten
 
 
 def _read_options(key: str | None, name: str) -> str:
@@ -100,11 +101,40 @@ def _rewrite_state(store: Store, old_key: str | None, new_key: str | None) -> bo
     return True
 
 
+SEALED_FOLDERS = ("statements",)  # files kept with crypto.seal
+
+
+def _in_new_form(data: bytes, new_key: str | None) -> bool:
+    if new_key is None or not crypto.is_sealed(data):
+        return new_key is None and not crypto.is_sealed(data)
+    try:
+        crypto.unseal(data, new_key)
+    except crypto.DataKeyError:
+        return False
+    return True
+
+
+def _rewrite_files(store: Store, old_key: str | None, new_key: str | None) -> int:
+    """Re-seal the frozen statements under the new key (skipping those it already reads)."""
+    done = 0
+    for path in sorted(p for folder in SEALED_FOLDERS for p in (store.data_dir / folder).rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if _in_new_form(data, new_key):
+            continue
+        plain = crypto.unseal(data, old_key, name=str(path.relative_to(store.data_dir)))
+        tmp = path.with_name(path.name + ".rekey")
+        tmp.write_bytes(crypto.seal(plain, new_key))
+        os.replace(tmp, path)
+        done += 1
+    return done
+
+
 def rotate(store: Store, old_key: str | None, new_key: str | None) -> Rotation:
-    """Rewrite the lake, then the state store, from old_key to new_key (None = plaintext)."""
+    """Rewrite the lake, the frozen statements, then the state store, from old_key to new_key (None = plaintext)."""
     if new_key is not None and len(new_key) < crypto.MIN_KEY_CHARS:
         raise crypto.DataKeyError(f"the new key is too short: use at least {crypto.MIN_KEY_CHARS} random characters")
     if old_key == new_key:
         raise crypto.DataKeyError("the new key is the same as the old one")
     done, skipped = _rewrite_lake(store, old_key, new_key)
-    return Rotation(done, skipped, _rewrite_state(store, old_key, new_key))
+    files = _rewrite_files(store, old_key, new_key)
+    return Rotation(done, skipped, _rewrite_state(store, old_key, new_key), files)

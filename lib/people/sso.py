@@ -15,11 +15,18 @@ groups wins; departments are the union of what their groups grant):
 A person who also has a row in the users table (username = their e-mail) gets that row's
 role and departments instead, and is refused when that row is disabled.
 
->>> sso_user({"email": "a@x.org", "groups": ["costbook-admins"]}, {"roles": {"costbook-admins": "admin"}}, set(), None)
+The e-mail address is who a person is, so it counts only when the identity provider says it
+verified it (`email_verified: true`); a provider that never sends that claim (Microsoft Entra
+ID, for one) needs `require_email_verified = false` under [costbook.sso], which is safe only
+when the provider lets nobody choose an address they do not own.
+
+>>> sso_user({"email": "a@x.org", "email_verified": True, "groups": ["costbook-admins"]},
+...          {"roles": {"costbook-admins": "admin"}}, set(), None)
 (User(username='a@x.org', role='admin', departments=frozenset(), name='', email='a@x.org'), None)
 """
 
 from lib.core import access
+from lib.core.ids import username_problem
 from lib.people import users
 from lib.store import secret
 
@@ -43,9 +50,13 @@ def _groups(claims: dict, claim: str) -> list[str]:
 def sso_user(claims: dict, config: dict, known_departments: set[str],
              account: users.Account | None) -> tuple[access.User | None, str | None]:
     """The Costbook user for an identity token's claims, or (None, why not)."""
-    username = str(claims.get("email") or claims.get("preferred_username") or claims.get("sub") or "").lower()
+    username = str(claims.get("email") or "").strip().lower()
     if not username:
         return None, "The sign-in did not say who you are (no email claim). Ask an admin."
+    if config.get("require_email_verified", True) and claims.get("email_verified") not in (True, "true", "True"):
+        return None, "Your identity provider did not confirm your e-mail address (email_verified). Ask an admin."
+    if problem := username_problem(username):
+        return None, f"Costbook cannot use this e-mail address as a username: {problem}. Ask an admin."
     if account is not None:
         if account.disabled:
             return None, "This account is disabled. Ask an admin."

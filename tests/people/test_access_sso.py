@@ -21,15 +21,15 @@ KNOWN = {"engineering", "data"}
     (["readers", "something-else"], "viewer", frozenset({"data"})),
 ])
 def test_groups_map_to_the_highest_role(groups, role, depts):
-    user, problem = sso.sso_user({"email": "Pat@Example.com", "name": "Pat", "groups": groups}, CONFIG, KNOWN, None)
+    user, problem = sso.sso_user({"email": "Pat@Example.com", "email_verified": True, "name": "Pat", "groups": groups}, CONFIG, KNOWN, None)
     assert problem is None
     assert user == access.User("pat@example.com", role, depts, "Pat", "pat@example.com")
 
 
 @pytest.mark.parametrize(("claims", "message"), [
     ({"groups": ["cb-admins"]}, "no email claim"),
-    ({"email": "x@y.z", "groups": ["strangers"]}, "None of your groups gives access"),
-    ({"email": "x@y.z", "groups": []}, "None of your groups gives access"),
+    ({"email": "x@y.z", "email_verified": True, "groups": ["strangers"]}, "None of your groups gives access"),
+    ({"email": "x@y.z", "email_verified": True, "groups": []}, "None of your groups gives access"),
 ])
 def test_people_without_a_mapped_group_are_refused(claims, message):
     user, problem = sso.sso_user(claims, CONFIG, KNOWN, None)
@@ -38,16 +38,16 @@ def test_people_without_a_mapped_group_are_refused(claims, message):
 
 def test_a_head_group_without_departments_is_refused():
     config = CONFIG | {"departments": {}}
-    user, problem = sso.sso_user({"email": "x@y.z", "groups": ["eng-leads"]}, config, KNOWN, None)
+    user, problem = sso.sso_user({"email": "x@y.z", "email_verified": True, "groups": ["eng-leads"]}, config, KNOWN, None)
     assert user is None and "grant no department" in problem
 
 
 def test_a_users_table_row_wins_and_a_disabled_one_refuses():
     row = Account("x@y.z", "viewer", ("data",))
-    user, _ = sso.sso_user({"email": "x@y.z", "groups": ["cb-admins"]}, CONFIG, KNOWN, row)
+    user, _ = sso.sso_user({"email": "x@y.z", "email_verified": True, "groups": ["cb-admins"]}, CONFIG, KNOWN, row)
     assert (user.role, user.scope) == ("viewer", frozenset({"data"}))
     disabled = Account("x@y.z", "admin", disabled=True)
-    assert sso.sso_user({"email": "x@y.z"}, CONFIG, KNOWN, disabled) == (None, "This account is disabled. Ask an admin.")
+    assert sso.sso_user({"email": "x@y.z", "email_verified": True}, CONFIG, KNOWN, disabled) == (None, "This account is disabled. Ask an admin.")
 
 
 def test_configuration_is_read_from_secrets_toml(monkeypatch, tmp_path):

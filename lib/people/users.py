@@ -21,6 +21,7 @@ import yaml
 from lib.config.versions import current_org
 from lib.core import access
 from lib.core.ids import username_problem
+from lib.people import sessions
 from lib.store import audit
 from lib.store.state import Store, now_iso, state
 
@@ -143,6 +144,8 @@ def save_user(store: Store, actor: access.User, username: str, role: str, depart
             "demo = case when excluded.password_hash is null then users.demo else 0 end, updated_at = excluded.updated_at",
             (username, name, email, role, ",".join(departments), digest, now, now),
         )
+        if before is not None and digest is not None:
+            sessions.revoke_all(store, username, "password changed", db=db)
         _audit_change(db, store, actor, "user.add" if before is None else "user.change", username, before,
                       _get(db, username))
     return []
@@ -157,6 +160,8 @@ def set_disabled(store: Store, actor: access.User, username: str, disabled: bool
         if before is None:
             return [f"no user {username!r}"]
         db.execute("update users set disabled = ?, updated_at = ? where username = ?", (int(disabled), now_iso(), username))
+        if disabled:
+            sessions.revoke_all(store, username, "disabled", db=db)
         _audit_change(db, store, actor, "user.disable" if disabled else "user.enable", username, before, _get(db, username))
     return []
 
@@ -174,6 +179,7 @@ def reset_password(store: Store, actor: access.User, username: str, password: st
             return [f"no user {username!r}"]
         db.execute("update users set password_hash = ?, demo = 0, updated_at = ? where username = ?",
                    (digest, now_iso(), username))
+        sessions.revoke_all(store, username, "password reset", db=db)  # a stolen cookie stops working too
         audit.record(store, actor, "user.reset_password", username, {}, db=db)
     return []
 
@@ -237,6 +243,9 @@ def load_users(store: Store, actor: access.User, text: str, source: str = "users
             return 0, [f"{source}: user {u}: a new user needs a password_hash" for u in missing]
         for r in records:
             before, now = _get(db, r["username"]), now_iso()
+            old_hash = db.execute("select password_hash from users where username = ?", (r["username"],)).fetchone()
+            if old_hash and r["password_hash"] not in (None, old_hash[0]):
+                sessions.revoke_all(store, r["username"], "password changed", db=db)
             db.execute(
                 "insert into users (username, name, email, role, departments, password_hash, disabled, created_at, "
                 "updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(username) do update set "

@@ -8,17 +8,24 @@ Passwords are checked against the bcrypt hashes in the users table; lockout (lib
 is enforced before a password is even looked at. The role and departments are read from the
 users table on every run, so disabling a user or changing a role takes effect at once.
 Outside demo mode the gate refuses to start with a default cookie key or demo passwords.
+
+The authenticator remembers a login in a cookie its JavaScript component sets: Secure and
+SameSite=Strict here, but it cannot be HttpOnly. So the cookie only carries a server-side
+session (lib/people/sessions.py): it logs in only while that session lives, and every run of an
+open page checks it again, so logout, a password reset or disabling the account ends it at once.
 """
 
 import time
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from lib.core import access
-from lib.people import logins, sso, users
+from lib.people import logins, sessions, sso, users
 from lib.people.startup import cookie_key, demo_mode, session_hours, startup_problems
+from lib.store import secret
 from lib.store.state import Store, state
 from lib.web import context, sso_gate
 
@@ -27,6 +34,7 @@ COOKIE_NAME = "costbook_session"
 LOGIN_AT = "_costbook_login_at"
 ERROR = "_costbook_login_error"
 AUTHENTICATOR = "_costbook_authenticator"
+SESSION = "_costbook_session_token"
 
 
 def client_address() -> str:
@@ -50,13 +58,18 @@ def credentials(store: Store) -> dict:
 
 
 def _guarded(store: Store, original):
-    """Wrap the authenticator's login so lockout is checked first and every attempt is recorded."""
+    """Wrap the authenticator's login so lockout is checked first, every attempt is recorded, a password
+    login starts a server-side session and a remembered cookie counts only while its session lives."""
     def login(username=None, password=None, *args, token=None, **kwargs):
-        if token or not (username and password):
-            ok = original(username, password, *args, token=token, **kwargs)
-            if ok:
-                st.session_state[LOGIN_AT] = time.time()
+        if token:
+            if not sessions.valid(store, token.get("sid"), str(token.get("username") or "")):
+                return False  # logged out, password changed, disabled or expired: the cookie is worth nothing
+            ok = original(username, password, *args, token=token, **kwargs)  # returns None, sets the status
+            if st.session_state.get("authentication_status"):
+                st.session_state[LOGIN_AT], st.session_state[SESSION] = time.time(), token["sid"]
             return ok
+        if not (username and password):
+            return original(username, password, *args, token=token, **kwargs)
         name, client = username.lower().strip(), client_address()
         locked = logins.locked(store, name, client)
         if locked:
@@ -67,6 +80,7 @@ def _guarded(store: Store, original):
         lock_message = logins.record_login(store, name, client, ok=bool(ok))
         if ok:
             st.session_state[LOGIN_AT] = time.time()
+            st.session_state[SESSION] = sessions.start(store, st.session_state["username"], session_hours())
         else:
             st.session_state[ERROR] = lock_message or "Wrong username or password."
         return ok
@@ -79,15 +93,35 @@ def _authenticator(store: Store) -> stauth.Authenticate:
                                         auto_hash=False, login_sleep_time=0)
     controller = authenticator.authentication_controller
     controller.login = _guarded(store, controller.login)
+    _bind_cookie(authenticator.cookie_controller.cookie_model)
     return authenticator
 
 
-def _end_session(message: str = "") -> None:
+def _bind_cookie(model) -> None:
+    """The remembered-login cookie carries the session token, and is Secure and SameSite=Strict."""
+    def encode() -> str:
+        return jwt.encode({"username": st.session_state["username"], "exp_date": model.exp_date,
+                           "sid": st.session_state.get(SESSION)}, model.cookie_key, algorithm="HS256")
+
+    set_cookie = model.cookie_manager.set
+    model._token_encode = encode
+    model.cookie_manager.set = lambda name, value, **options: set_cookie(
+        name, value, **options | {"secure": cookie_secure(), "same_site": "strict"})
+
+
+def cookie_secure() -> bool:
+    """Send the login cookie over HTTPS only; `[costbook] cookie_secure = false` for plain-HTTP trials."""
+    return str(secret.value("cookie_secure") or "true").strip().lower() not in ("false", "0", "no")
+
+
+def _end_session(message: str = "", store: Store | None = None) -> None:
     authenticator = st.session_state.get(AUTHENTICATOR)
+    if store is not None:
+        sessions.revoke(store, st.session_state.get(SESSION))
     if authenticator is not None and st.session_state.get("authentication_status"):
         authenticator.authentication_controller.logout()
         authenticator.cookie_controller.delete_cookie()
-    for key in (LOGIN_AT, "user"):
+    for key in (LOGIN_AT, "user", SESSION):
         st.session_state.pop(key, None)
     if message:
         st.session_state[ERROR] = message
@@ -101,7 +135,10 @@ def _logged_in_user(store: Store) -> access.User | None:
         return None
     started = st.session_state.setdefault(LOGIN_AT, time.time())
     if time.time() - started > session_hours() * 3600:
-        _end_session("Your session has expired. Please log in again.")
+        _end_session("Your session has expired. Please log in again.", store)
+        return None
+    if not sessions.valid(store, st.session_state.get(SESSION), account.username):
+        _end_session("Your session has ended (logged out, password changed or expired). Please log in again.")
         return None
     return account.as_user()
 
@@ -152,7 +189,7 @@ def logout_button() -> None:
     user = st.session_state.get("user")
     if st.button("Log out", key="costbook-logout") and user is not None:
         logins.record_logout(_store(), user)
-        _end_session()
+        _end_session(store=_store())
         st.rerun()
 
 

@@ -168,7 +168,7 @@ def _statements(store: Store, con, period: str, metric: str) -> tuple[list[Row],
 def freshness(store: Store, con, period: str) -> list[Freshness]:
     """Per source: when it was last refreshed and how far its charges for the period reach."""
     with state(store) as db:
-        last = dict(db.execute("select source, max(finished_at) from ingest_runs where outcome in ('ok', 'unchanged') "
+        last = dict(db.execute("select source, max(finished_at) from ingest_runs where outcome = 'ok' "
                                "group by source").fetchall())
     return [Freshness(src, last.get(src, ""), through or "") for src, through in
             con.execute(FRESHNESS_SQL, [period]).fetchall()]

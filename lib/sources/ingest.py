@@ -202,7 +202,8 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
         return IngestResult(run_id, problems=tuple(problems[:MAX_PROBLEMS]))
     if same is not None:
         periods = tuple(sorted({p for *_, p in seen}))
-        _finish_run(store, run_id, "unchanged", periods=periods, started=started)
+        # A successful run that loaded nothing new: freshness counts it, no lake file moves.
+        _finish_run(store, run_id, "ok", periods=periods, started=started, note=f" (unchanged: as run {same})")
         return IngestResult(run_id, 0, periods, unchanged=same)
     staging = store.lake / "staging" / f"run-{run_id}-{uuid.uuid4().hex[:8]}"
     keys = versions.wanted(store)
@@ -294,14 +295,14 @@ def _start_run(store: Store, source: str, label: str, actor: str) -> int:
         return cur.lastrowid
 
 
-def _finish_run(store, run_id, outcome, *, rows=0, periods=(), totals=None, problems=(), started, db=None):
+def _finish_run(store, run_id, outcome, *, rows=0, periods=(), totals=None, problems=(), started, db=None, note=""):
     def encode(value):
         return str(value) if isinstance(value, Decimal) else value
 
     values = (now_iso(), outcome, rows, ",".join(periods), json.dumps(totals or {}, default=encode),
-              json.dumps([str(p) for p in problems]), round(time.time() - started, 3), run_id)
+              json.dumps([str(p) for p in problems]), round(time.time() - started, 3), note, run_id)
     sql = ("update ingest_runs set finished_at = ?, outcome = ?, rows = ?, periods = ?, totals = ?, problems = ?, "
-           "duration_s = ? where id = ?")
+           "duration_s = ?, label = label || ? where id = ?")
     if db is not None:
         db.execute(sql, values)
     else:

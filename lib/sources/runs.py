@@ -20,7 +20,7 @@ class SourceStatus:
     source: str
     last_success: str | None  # when the last successful run finished (UTC, ISO)
     latest_period: str | None  # the newest billing period with data served
-    last_outcome: str  # of the most recent run: ok | unchanged (nothing new) | failed | running | interrupted (killed)
+    last_outcome: str  # outcome of the most recent run: ok | failed | running | interrupted (killed)
     runs: int
 
 
@@ -41,7 +41,7 @@ def history(store: Store, user: access.User, limit: int = 50, source: str | None
 def freshness(store: Store) -> list[SourceStatus]:
     """Per source: last successful refresh, newest period served, last outcome."""
     sql = """
-        select r.source, max(case when r.outcome in ('ok', 'unchanged') then r.finished_at end),
+        select r.source, max(case when r.outcome = 'ok' then r.finished_at end),
                (select max(period) from lake_files f where f.source = r.source and f.active = 1),
                (select outcome from ingest_runs l where l.source = r.source order by id desc limit 1), count(*)
         from ingest_runs r group by r.source order by r.source"""

@@ -6,7 +6,7 @@ by row and column; charges a provider bills late (up to 31 days before the perio
 """
 
 from lib.allocation import cache
-from lib.anomalies.series import load_series, metric_column
+from lib.anomalies.series import load_series
 from lib.core import access
 from lib.core.sql import literal
 from lib.sources import checks, imports
@@ -28,7 +28,7 @@ def test_a_charge_dated_year_one_inside_november_is_refused(served, tmp_path):
     assert snapshot(served) == before
     con = engine(served, new_duck())
     cache.allocated_view(served, con)
-    series = load_series(con, metric_column("effective"), None)
+    series = load_series(con, "effective", None)
     assert series.values.shape[1] < 40  # the served days only: nothing reaches back to year 1
 
 

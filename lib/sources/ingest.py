@@ -43,7 +43,7 @@ class IngestResult:
     periods: tuple[str, ...] = ()
     totals: dict = field(default_factory=dict)  # currency -> {"billed": Decimal, "effective": Decimal}
     problems: tuple[Problem, ...] = ()
-    unchanged: int | None = None  # the run that already serves exactly this content (nothing was written)
+    unchanged: int | None = None  # the run that already serves exactly this content (rows read, nothing written)
 
     @property
     def ok(self) -> bool:
@@ -200,11 +200,10 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
     if problems:
         _finish_run(store, run_id, "failed", problems=problems[:MAX_PROBLEMS], started=started)
         return IngestResult(run_id, problems=tuple(problems[:MAX_PROBLEMS]))
-    if same is not None:
-        periods = tuple(sorted({p for *_, p in seen}))
-        # A successful run that loaded nothing new: freshness counts it, no lake file moves.
-        _finish_run(store, run_id, "ok", periods=periods, started=started, note=f" (unchanged: as run {same})")
-        return IngestResult(run_id, 0, periods, unchanged=same)
+    if same is not None:  # a successful run that found nothing new: freshness counts it, no lake file moves
+        periods, rows = tuple(sorted({p for *_, p in seen})), sum(part.rows for _, parts in plan for part in parts)
+        _finish_run(store, run_id, "ok", rows=rows, periods=periods, started=started, note=f" (unchanged: as run {same})")
+        return IngestResult(run_id, rows, periods, unchanged=same)
     staging = store.lake / "staging" / f"run-{run_id}-{uuid.uuid4().hex[:8]}"
     keys = versions.wanted(store)
     try:

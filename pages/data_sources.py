@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from lib.people.startup import demo_mode
 from lib.sources import imports, refresh, runs
 from lib.sources.files import FORMATS
 from lib.web import context
@@ -40,6 +41,9 @@ with left:
 
 with right:
     st.subheader("Upload")
+    if demo_mode(ctx.store):
+        st.caption("Importing a real bill ends demo mode: the app then refuses to start until the cookie key is "
+                   "set and the demo logins are gone (`python -m lib demo --leave`, docs/security.md).")
     files = st.file_uploader("Billing files (CSV or Parquet)", type=["csv", "parquet"], accept_multiple_files=True)
     fmt = st.selectbox("Format", ["auto", *FORMATS])
     if st.button("Import", disabled=not files):

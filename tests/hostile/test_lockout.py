@@ -5,6 +5,8 @@ limit, and writing a victim's address there locked the victim out. An attacker h
 header they like; only a configured trusted proxy's own hop is believed.
 """
 
+import ipaddress
+
 from lib.people import logins, startup
 from tests.access_helpers import COOKIE_KEY, add_people
 
@@ -54,3 +56,9 @@ def test_a_bad_trusted_proxy_setting_stops_the_start(configured, monkeypatch):
     monkeypatch.setenv("COSTBOOK_TRUSTED_PROXIES", "10.0.0.0/24, not-an-address")
     (problem,) = startup.startup_problems(configured)
     assert problem.startswith("[costbook] trusted_proxies (COSTBOOK_TRUSTED_PROXIES) has an entry")
+
+
+def test_a_local_proxy_is_believed_only_when_listed():
+    local = [ipaddress.ip_network("127.0.0.1/32")]
+    assert logins.client_address(None, f"{VICTIM}, {ATTACKER}", []) == "local"
+    assert logins.client_address(None, f"{VICTIM}, {ATTACKER}", local) == ATTACKER

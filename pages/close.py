@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.month_end import close, closes, reconcile
-from lib.web import context
+from lib.web import context, tables
 
 ctx = context.context()
 f = ctx.filters
@@ -14,12 +14,16 @@ record = closes.current_close(ctx.store, f.month)
 st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost · "
            + (f"closed by {record.closed_by} at {record.closed_at} (issue {record.issue})" if record else "open"))
 
-st.dataframe(pd.DataFrame([r.__dict__ for r in result.rows]), hide_index=True, width="stretch")
-blocking = [d for d in result.differences if d.blocking]
+st.caption("Per billing account: its invoices, what was ingested and allocated, and what the statements "
+           "and the journal charge, to the cent. Every check holds exactly or is a difference below.")
+st.dataframe(tables.tieout(result), hide_index=True, width="stretch")
 for d in result.differences:
-    (st.error if d.blocking else st.warning)(str(d))
+    st.error(str(d) + "".join(f"\n- {line}" for line in d.lines))
+for r in result.restatements:
+    st.info(str(r), icon=":material/history:")
 if result.passed:
-    st.success("Reconciles: invoiced = ingested = allocated + Unallocated, and the statements match.")
+    st.success("Reconciles: invoiced = ingested = allocated + Unallocated = statements, and the journal credits "
+               "each provider exactly its invoices plus adjustments.")
 st.subheader("Data freshness")
 st.dataframe(pd.DataFrame([x.__dict__ for x in result.freshness]), hide_index=True, width="stretch")
 
@@ -27,7 +31,7 @@ if record is None:
     st.subheader("Close the month")
     reason = st.text_input("Override reason (only needed when it does not reconcile)", key="override",
                            disabled=result.passed)
-    if st.button("Close month", type="primary", disabled=bool(blocking) and not reason.strip()):
+    if st.button("Close month", type="primary", disabled=not result.passed and not reason.strip()):
         closed, problems = close.close_month(ctx.store, ctx.con, ctx.user, f.month, reason, f.metric)
         if problems:
             st.error("\n\n".join(problems))

@@ -5,10 +5,13 @@ The SQL that allocates is in engine.py; this module decides what to (re)compute.
 A period's cache key is its lake files, its rules version, the org version and the
 proportional basis: a refresh of one month or a rule change effective from a month
 recomputes only the months it touches. A closed month reads its pinned inputs.
+Beside each allocation its cells (lib.allocation.cells: the period rounded to cents once) are
+cached, and the view `cells` reads them; a closed month reads the cells frozen at its close.
 
 >>> allocated_view(store, con)          # doctest: +SKIP
 'allocated'
 >>> con.sql("select team, sum(effective) from allocated group by 1")   # doctest: +SKIP
+>>> con.sql("select team, sum(effective) from cells group by 1")       # doctest: +SKIP
 """
 
 import hashlib
@@ -20,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.allocation import engine
+from lib.allocation import cells, engine
 from lib.config.org import parse_org
 from lib.config.rules import parse_rules, tag_keys
 from lib.config.versions import version_for_period
@@ -76,7 +79,7 @@ def inputs(store: Store, period: str) -> PeriodInputs:
 def cache_key(inp: PeriodInputs) -> str:
     """Names the inputs, with lake paths relative to the lake so a copied data folder keeps its cache."""
     files = [f.split("/lake/", 1)[-1] for f in inp.files]
-    text = "|".join([*files, f"r{inp.rules_version}", f"o{inp.org_version}", inp.basis])
+    text = "|".join([*files, f"r{inp.rules_version}", f"o{inp.org_version}", inp.basis, *engine.DIMS])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -118,6 +121,21 @@ def ensure_period(store: Store, con, period: str) -> tuple[str | None, list[str]
     return str(out), []
 
 
+def ensure_cells(store: Store, period: str, alloc_path: str, con) -> str:
+    """The Parquet file with the cells of a period's allocation: frozen at close, else computed once beside it."""
+    with state(store) as db:
+        row = db.execute("select cells from period_pins where period = ?", (period,)).fetchone()
+    if row and row[0] and (store.data_dir / row[0]).exists():
+        return str(store.data_dir / row[0])
+    out = Path(alloc_path.replace("/derived/alloc/", "/derived/cells/"))
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = unique_tmp(out)
+        cells.write(con, f"read_parquet({literal_list([alloc_path])}, {crypto.parquet_read_options()})", str(tmp))
+        os.replace(tmp, out)
+    return str(out)
+
+
 def unique_tmp(out: Path) -> Path:
     """A temporary name beside `out` that no other process or thread writes (app and cron allocate at once)."""
     return out.with_name(f"{out.stem}.{os.getpid()}.{threading.get_ident()}.{uuid.uuid4().hex[:8]}.tmp")
@@ -136,22 +154,21 @@ def periods(store: Store) -> list[str]:
 
 
 def allocated_view(store: Store, con, only: list[str] | None = None) -> str:
-    """Make sure every period is allocated and (re)create the view `allocated` over the results.
+    """Make sure every period is allocated and (re)create the views `allocated` and `cells` over the results.
 
     A period that cannot be allocated is left out of the view; `problems(con)` says which and why.
     """
-    files, found = [], []
+    files, cell_files, found = [], [], []
     for period in periods(store):
         if only is None or period in only:
             path, period_problems = ensure_period(store, con, period)
             files += [path] if path else []
+            cell_files += [ensure_cells(store, period, path, con)] if path else []
             found += period_problems
     _meta(con, "allocation_problems", json.dumps(found))
-    if files:
-        con.execute(f"create or replace view allocated as select * from read_parquet({literal_list(files)}, "
-                    f"{crypto.parquet_read_options()})")
-    else:
-        con.execute(f"create or replace view allocated as {empty_sql()}")
+    for view, paths, empty in (("allocated", files, empty_sql()), ("cells", cell_files, cells.empty_sql())):
+        source = f"read_parquet({literal_list(paths)}, {crypto.parquet_read_options()})" if paths else f"({empty})"
+        con.execute(f"create or replace view {view} as select * from {source}")
     return "allocated"
 
 

@@ -32,7 +32,8 @@ from lib.store import crypto
 from lib.store.tags import alias
 
 DIMS = ("ProviderName", "ServiceName", "ServiceCategory", "SubAccountId", "SubAccountName", "RegionId",
-        "ChargeCategory", "ChargeFrequency")
+        "ChargeCategory", "ChargeFrequency",
+        "BillingAccountId", "InvoiceId")  # what the invoice says: the cents of lib.allocation.cells add up per invoice
 RESOURCE_DIMS = DIMS + ("ResourceId", "ResourceName", "SkuId")  # drill-down and statements, per month (direct charges)
 GRAINS = {"day": "cast(c.ChargePeriodStart as date)",  # the ChargeDate of a result row
           "month": "cast(date_trunc('month', c.ChargePeriodStart) as date)"}

@@ -1,13 +1,19 @@
 """Allocations the `allocated` view does not hold: a closed period restated on today's files, or a finer grain.
 
-Each is computed once per (files, rules, org) and cached as Parquet under lake/derived/<kind>/.
+Each is computed once per (files, rules, org) and cached as Parquet under lake/derived/<kind>/;
+`cells_file` rounds one into cells (lib.allocation.cells) cached under lake/derived/<kind>-cells/.
 """
 
 import os
+from pathlib import Path
 
-from lib.allocation import cache, engine
+from lib.allocation import cache, cells, engine
 from lib.store.lake import parquet_source
 from lib.store.state import Store
+
+
+def _derived(store: Store, inp: cache.PeriodInputs, kind: str) -> Path:
+    return store.lake / "derived" / kind / f"period={inp.period}" / f"{cache.cache_key(inp)}.parquet"
 
 
 def allocated_file(store: Store, con, inp: cache.PeriodInputs, kind: str,
@@ -17,7 +23,7 @@ def allocated_file(store: Store, con, inp: cache.PeriodInputs, kind: str,
     For what the `allocated` view does not hold: a closed period on today's files
     ('restated'), or a finer grain such as resources per month (`resources`, see resources_file).
     """
-    out = store.lake / "derived" / kind / f"period={inp.period}" / f"{cache.cache_key(inp)}.parquet"
+    out = _derived(store, inp, kind)
     if not out.exists():
         org, rules, problems = cache.parsed(inp)
         if problems:  # the period is not allocated at all: cache.problems says why, on the page that reads it
@@ -26,6 +32,20 @@ def allocated_file(store: Store, con, inp: cache.PeriodInputs, kind: str,
         tmp = cache.unique_tmp(out)
         engine.allocate(con, cache.lake_for(store, inp, rules), inp.period, rules, org, inp.rules_version,
                         str(tmp), inp.basis, dims, grain)
+        os.replace(tmp, out)
+    return parquet_source([str(out)])
+
+
+def cells_file(store: Store, con, inp: cache.PeriodInputs, kind: str) -> str:
+    """SQL reading the cells of allocated_file(store, con, inp, kind), rounded once and cached."""
+    out = _derived(store, inp, f"{kind}-cells")
+    if cache.parsed(inp)[2]:
+        return f"({cells.empty_sql()})"
+    if not out.exists():
+        source = allocated_file(store, con, inp, kind)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.unique_tmp(out)
+        cells.write(con, source, str(tmp))
         os.replace(tmp, out)
     return parquet_source([str(out)])
 

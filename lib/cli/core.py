@@ -74,7 +74,7 @@ def totals(store, args):
     rows = spend.totals(con, access.CLI, period, args.by, args.metric)
     if not rows:
         fail(f"no charges in {period}")
-    write_csv([args.by, "currency", "amount"], [(k, c, f"{a:.2f}") for k, c, a in spend.rounded(rows)])
+    write_csv([args.by, "currency", "amount"], rows)
 
 
 def explain_team(store, args):

@@ -80,16 +80,20 @@ def reconcile_cmd(store, args):
     if not statements.has_data(con, args.month):
         fail(f"no charges for {args.month}")
     result = reconcile.reconcile(store, con, access.CLI, args.month, args.metric)
-    write_csv(["provider", "billing_account", "currency", "invoiced", "ingested_billed", "ingested", "allocated",
-               "unallocated", "statements"],
-              [(r.provider, r.billing_account, r.currency, *("" if v is None else v for v in (
-                  r.invoiced, r.ingested_billed, r.ingested, r.allocated, r.unallocated, r.statements)))
-               for r in result.rows])
+    write_csv(["provider", "billing_account", "currency", "invoiced", "ingested", "charges", "allocated",
+               "unallocated", "statements", "adjustments", "journal", "difference", "status"],
+              [(r.provider, r.billing_account or "(all accounts)", r.currency, *("" if v is None else v for v in (
+                  r.invoiced, r.ingested, r.charges, r.allocated, r.unallocated, r.statements, r.adjustments,
+                  r.journal, r.difference)), "pass" if r.passed else f"fail: {r.check}") for r in result.rows])
     for f in result.freshness:
         print(f"source {f.source}: last refresh {f.last_refresh or 'never'}, data through {f.data_through}",
               file=sys.stderr)
     for d in result.differences:
         print(f"difference: {d}", file=sys.stderr)
+        for line in d.lines:
+            print(f"  {line}", file=sys.stderr)
+    for r in result.restatements:
+        print(f"note: {r}", file=sys.stderr)
     print("reconciles" if result.passed else "DOES NOT RECONCILE", file=sys.stderr)
     return 0 if result.passed else 1
 

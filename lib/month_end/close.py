@@ -1,7 +1,9 @@
 """Month close: freeze a reconciled period's data, rules and statements; reopen with a reason.
 
-Closing pins the lake files the period was read from, the rules version, every team's totals
-and the statement files (with their hashes, so a closed statement downloads byte for byte).
+Closing pins the lake files the period was read from, the rules version, the period's cells
+(lib.allocation.cells: every total, statement line and journal amount of the period, in cents),
+every team's totals and the statement files (with their hashes, so a closed statement
+downloads byte for byte).
 Providers restate periods for weeks: a restated closed period does not change; the
 difference is charged as an adjustment on the next open period's statements.
 
@@ -10,11 +12,12 @@ difference is charged as an adjustment on the next open period's statements.
 """
 
 import json
+import shutil
 
 from lib.allocation import cache
 from lib.core import access
 from lib.core.periods import period_problem
-from lib.month_end import reconcile, statement_files, statement_mail, statements
+from lib.month_end import closes, reconcile, statement_files, statement_mail, statements
 from lib.month_end.closes import CloseRecord, adjustments, current_close, current_totals, next_issue
 from lib.notify import channels
 from lib.store import audit
@@ -34,15 +37,19 @@ def close_month(store: Store, con, user: access.User, period: str, override_reas
         return None, [f"no charges for {period}"]
     result = reconcile.reconcile(store, con, user, period, metric)
     if not result.passed and not override_reason.strip():
-        blocking = [str(d) for d in result.differences if d.blocking] or ["no charges to reconcile"]
-        return None, [f"{period} does not reconcile ({len(blocking)} difference(s)); nothing was closed"] + blocking
+        found = [text for d in result.differences for text in (str(d), *(f"  {line}" for line in d.lines))]
+        found = found or ["no charges to reconcile"]
+        return None, [f"{period} does not reconcile ({len(result.differences)} difference(s)); nothing was closed",
+                      *found]
     issue = next_issue(store, period)
     before = period_versions(store).get(period, "")
     files = statement_files.freeze(store, con, period, issue, metric)
+    frozen_cells = _freeze_cells(store, con, period, issue)
     with state(store, write=True) as db:
         if period_versions(store).get(period, "") != before:
             raise RuntimeError(f"{period} was refreshed while it was being closed; close it again")
-        record = _insert_close(db, store, con, user, period, issue, metric, override_reason.strip(), result)
+        record = _insert_close(db, store, con, user, period, issue, metric, override_reason.strip(), result,
+                               frozen_cells)
         db.executemany("insert into closed_statements (close_id, team, number, format, path, sha256, content_hash) "
                        "values (?, ?, ?, ?, ?, ?, ?)", [(record.id, *f) for f in files])
         audit.record(store, user, "month.close", period,
@@ -52,26 +59,35 @@ def close_month(store: Store, con, user: access.User, period: str, override_reas
     return record, []
 
 
-def _insert_close(db, store, con, user, period, issue, metric, reason, result) -> CloseRecord:
+def _freeze_cells(store: Store, con, period: str, issue: int) -> str:
+    """Copy the period's cells beside its frozen statements; the path relative to the data folder."""
+    alloc, problems = cache.ensure_period(store, con, period)
+    if problems:
+        raise ValueError("; ".join(problems))
+    out = closes.statement_dir(store, period, issue) / "cells.parquet"
+    shutil.copyfile(cache.ensure_cells(store, period, alloc, con), out)
+    return str(out.relative_to(store.data_dir))
+
+
+def _insert_close(db, store, con, user, period, issue, metric, reason, result, cells: str) -> CloseRecord:
     file_ids = [r[0] for r in db.execute("select id from lake_files where active = 1 and period = ? order by id",
                                          (period,))]
     fingerprint = ".".join(str(i) for i in file_ids)
     used = cache.inputs(store, period)  # what the allocation read: pinned, so a refresh cannot move it
     version = used.rules_version or None
-    db.execute("insert or replace into period_pins (period, file_ids, rules_version, org_version, pinned_at) "
-               "values (?, ?, ?, ?, ?)", (period, ",".join(map(str, file_ids)), used.rules_version,
-                                          used.org_version, now_iso()))
+    db.execute("insert or replace into period_pins (period, file_ids, rules_version, org_version, pinned_at, cells) "
+               "values (?, ?, ?, ?, ?, ?)", (period, ",".join(map(str, file_ids)), used.rules_version,
+                                             used.org_version, now_iso(), cells))
     cur = db.execute(
         "insert into month_closes (period, issue, metric, closed_at, closed_by, override_reason, data_fingerprint, "
         "file_ids, rules_version, reconciliation) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (period, issue, metric, now_iso(), user.username, reason or None, fingerprint, json.dumps(file_ids),
          version, json.dumps(result.as_rows(), default=str)))
-    totals = [(cur.lastrowid, t, p, c, period, "charges", str(a))
-              for (t, p, c), a in current_totals(con, period, metric).items()]
-    totals += [(cur.lastrowid, t, p, c, sp, "adjustment", str(a)) for c, sp, t, p, a in adjustments(
-        store, con, period, metric)]
-    db.executemany("insert into close_totals (close_id, team, provider, currency, source_period, kind, amount) "
-                   "values (?, ?, ?, ?, ?, ?, ?)", totals)
+    totals = [(cur.lastrowid, *key, period, "charges", str(a)) for key, a in current_totals(con, period, metric).items()]
+    totals += [(cur.lastrowid, a.team, a.provider, a.billing_account, a.currency, a.source_period, "adjustment",
+                str(a.amount)) for a in adjustments(store, con, period, metric)]
+    db.executemany("insert into close_totals (close_id, team, provider, billing_account, currency, source_period, "
+                   "kind, amount) values (?, ?, ?, ?, ?, ?, ?, ?)", totals)
     return CloseRecord(cur.lastrowid, period, issue, metric, now_iso(), user.username, reason or None,
                        fingerprint, version)
 

@@ -1,8 +1,10 @@
 """Closed periods as the state store keeps them: the close records, frozen totals and statement files.
 
 Everything that needs to know whether a period is closed reads it here; lib.month_end.close changes it.
-A restated closed period is compared with its frozen totals to give the adjustments that
-the next open period's statements (and journal) carry.
+A restated closed period is rounded into cells again (lib.allocation.cells, the same lattice:
+anchored on the restated invoices) and compared with its frozen totals, in cents per team,
+provider and billing account: the adjustments that the next open period's statements and
+journal carry, so that journal credits exactly the invoice plus the adjustment.
 
 >>> current_close(store, "2026-10").issue          # doctest: +SKIP
 1
@@ -14,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from lib.allocation import cache
-from lib.allocation.resources import allocated_file
+from lib.allocation.resources import cells_file
 from lib.core import focus, money
 from lib.core.periods import previous_period
 from lib.store import crypto
@@ -70,38 +72,51 @@ def data_fingerprint(store: Store, period: str) -> str:
     return record.data_fingerprint if record else period_versions(store).get(period, "")
 
 
-def _frozen(db, close_id: int) -> list[tuple[str, str, str, str, str, Decimal]]:
-    rows = db.execute("select kind, source_period, team, provider, currency, amount from close_totals "
-                      "where close_id = ?", (close_id,)).fetchall()
-    return [(*r[:5], Decimal(r[5])) for r in rows]
+@dataclass(frozen=True)
+class Adjusted:
+    """A restatement of a closed period charged in a later open one (one team, provider, billing account)."""
+    currency: str
+    source_period: str  # the closed period the provider restated
+    team: str
+    provider: str
+    billing_account: str
+    amount: Decimal  # cents: the restated cells minus what was charged for them before
 
 
-def current_totals(con, period: str, metric: str, source: str = "allocated") -> dict[tuple[str, str, str], Decimal]:
-    rows = con.execute(f"select team, ProviderName, BillingCurrency, sum({focus.metric(metric)}) from {source} "
-                       "where x_BillingPeriod = ? group by all", [period]).fetchall()
-    return {(t, p, c): money.to_decimal(v) for t, p, c, v in rows}
+Key = tuple[str, str, str, str]  # (team, provider, billing account, currency)
 
 
-def restated_totals(store: Store, con, period: str, metric: str) -> dict[tuple[str, str, str], Decimal] | None:
-    """A closed period allocated from today's lake files (with its pinned rules); None if nothing was restated.
+def _frozen(db, close_id: int) -> list[tuple[str, str, Key, Decimal]]:
+    """(kind, source period, key, cents) frozen at a close (totals of closes made before cells are rounded)."""
+    rows = db.execute("select kind, source_period, team, provider, billing_account, currency, amount "
+                      "from close_totals where close_id = ?", (close_id,)).fetchall()
+    return [(r[0], r[1], (r[2], r[3], r[4], r[5]), money.round_total(Decimal(r[6]))) for r in rows]
 
-    The `allocated` view keeps showing a closed period as it was closed; this is what it
-    would be now, so the difference can be charged in the next open period.
+
+def current_totals(con, period: str, metric: str, source: str = "cells") -> dict[Key, Decimal]:
+    """A period's cells summed per team, provider, billing account and currency (cents)."""
+    rows = con.execute(f"select team, ProviderName, coalesce(BillingAccountId, ''), BillingCurrency, "
+                       f"sum({focus.metric(metric)}) from {source} where x_BillingPeriod = ? group by all",
+                       [period]).fetchall()
+    return {(t, p, a, c): money.to_decimal(v) for t, p, a, c, v in rows}
+
+
+def restated_totals(store: Store, con, period: str, metric: str) -> dict[Key, Decimal] | None:
+    """A closed period allocated from today's lake files (with its pinned rules) and rounded into cells;
+    None if nothing was restated.
+
+    The `allocated` and `cells` views keep showing a closed period as it was closed; this is
+    what it would be now, so the difference can be charged in the next open period.
     """
     pinned = cache.inputs(store, period)
     files = tuple(sorted(active_files(store, [period])))
     if files == tuple(sorted(pinned.files)):
         return None
-    source = allocated_file(store, con, replace(pinned, files=files), "restated")
-    return current_totals(con, period, metric, source)
+    return current_totals(con, period, metric, cells_file(store, con, replace(pinned, files=files), "restated"))
 
 
-
-
-
-
-def adjustments(store: Store, con, period: str, metric: str) -> list[tuple[str, str, str, str, Decimal]]:
-    """Restatements of closed periods charged in this period: (currency, source period, team, provider, amount).
+def adjustments(store: Store, con, period: str, metric: str) -> list[Adjusted]:
+    """Restatements of closed periods charged in this period, in cents.
 
     A closed period's adjustment lands on the first open period after it; once that period
     closes, the adjustment is frozen with it and a later restatement lands further on.
@@ -109,24 +124,26 @@ def adjustments(store: Store, con, period: str, metric: str) -> list[tuple[str, 
     closes = closed_periods(store)
     if period in closes:
         with state(store) as db:
-            return [(c, sp, t, p, a) for kind, sp, t, p, c, a in _frozen(db, closes[period].id) if kind == "adjustment"]
+            return [Adjusted(k[3], sp, k[0], k[1], k[2], a) for kind, sp, k, a in _frozen(db, closes[period].id)
+                    if kind == "adjustment"]
     out = []
     with state(store) as db:
-        for source, record in closes.items():
-            if source >= period or record.metric != metric or not _all_closed_between(closes, source, period):
-                continue
-            settled: dict[tuple[str, str, str], Decimal] = {}
-            for rec in closes.values():
-                for _kind, sp, t, p, c, a in _frozen(db, rec.id):
-                    if sp == source:
-                        settled[(t, p, c)] = settled.get((t, p, c), Decimal(0)) + a
-            now = restated_totals(store, con, source, metric)
-            if now is None:
-                continue
-            for key in sorted(set(now) | set(settled)):
-                diff = now.get(key, Decimal(0)) - settled.get(key, Decimal(0))
-                if diff:
-                    out.append((key[2], source, key[0], key[1], diff))
+        frozen = {rec.id: _frozen(db, rec.id) for rec in closes.values()}
+    for source, record in closes.items():
+        if source >= period or record.metric != metric or not _all_closed_between(closes, source, period):
+            continue
+        now = restated_totals(store, con, source, metric)
+        if now is None:
+            continue
+        settled: dict[Key, Decimal] = {}
+        for rows in frozen.values():
+            for _kind, sp, key, amount in rows:
+                if sp == source:
+                    settled[key] = settled.get(key, Decimal(0)) + amount
+        for key in sorted(set(now) | set(settled)):
+            diff = now.get(key, Decimal(0)) - settled.get(key, Decimal(0))
+            if diff:
+                out.append(Adjusted(key[3], source, key[0], key[1], key[2], diff))
     return out
 
 

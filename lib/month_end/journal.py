@@ -3,8 +3,11 @@
 Per currency: debit each team's cost center and GL account with what its statement charges
 per provider (adjustments for restated closed periods included), debit the Unallocated
 suspense account with what no team was charged, and credit each provider's cloud clearing
-account with the sum. Debits equal credits, per currency, to the cent. The accounts come
-from a mapping that finance can change (settings key `journal_accounts`, YAML).
+account with the sum. Debits equal credits, per currency, to the cent. Every amount is a sum
+of the period's cells (lib.allocation.cells), whose billing accounts add up to their invoices:
+each clearing credit is exactly what the provider invoiced (on the billed basis), plus the
+adjustments. The accounts come from a mapping that finance can change (settings key
+`journal_accounts`, YAML).
 
 >>> lines, problems = journal(store, con, user, "2026-10")      # doctest: +SKIP
 >>> sum(l.debit for l in lines) == sum(l.credit for l in lines)  # doctest: +SKIP
@@ -18,7 +21,7 @@ from decimal import Decimal
 import yaml
 
 from lib.config.org import UNALLOCATED
-from lib.core import access, money
+from lib.core import access
 from lib.core.money import CENT
 from lib.core.periods import period_problem
 from lib.month_end import closes, statements
@@ -112,18 +115,15 @@ def journal(store: Store, con, user: access.User, period: str,
 
 
 def team_amounts(store: Store, con, period: str, metric: str) -> dict[tuple[str, str, str], Decimal]:
-    """(currency, provider, team) -> rounded amount charged, as on the statements (Unallocated included)."""
+    """(currency, provider, team) -> amount charged, as on the statements (Unallocated included), in cents."""
     out: dict[tuple[str, str, str], Decimal] = {}
     for (team, cur), lines in statements.period_lines(con, period, metric).items():
         for line in lines:
             key = (cur, line.provider, team)
             out[key] = out.get(key, Decimal(0)) + line.amount
-    groups: dict[tuple[str, str], list] = {}
-    for cur, _, team, provider, amount in closes.adjustments(store, con, period, metric):
-        groups.setdefault((team, cur), []).append((provider, amount))
-    for (team, cur), adj in groups.items():  # rounded per team and currency, as on that team's statement
-        for (provider, _), amount in zip(adj, money.round_lines([a for _, a in adj])):
-            out[(cur, provider, team)] = out.get((cur, provider, team), Decimal(0)) + amount
+    for a in closes.adjustments(store, con, period, metric):
+        key = (a.currency, a.provider, a.team)
+        out[key] = out.get(key, Decimal(0)) + a.amount
     return out
 
 

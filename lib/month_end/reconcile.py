@@ -1,9 +1,18 @@
-"""Reconciliation: prove that what was charged back equals what the providers invoiced.
+"""Reconciliation: the tie-out a controller signs, per provider, billing account and currency.
 
-Three links, each per provider and currency (the first also per billing account):
-invoiced (InvoiceId sums, billed cost) = ingested; ingested = allocated + Unallocated on the
-chosen cost basis, exactly; allocated to teams = the statements issued, up to the cents that
-rounding each statement moves. Every difference is listed with its amount.
+Each row is one billing account (and each provider in total) with, in cents:
+invoiced (its invoices, each rounded half-up: billed cost), ingested (every charge, billed cost),
+charges (the same on the chosen cost basis: what the account's cells add up to), allocated to
+teams, Unallocated, the teams' statements, adjustments for restated closed periods charged in
+this one and (on provider rows) the journal's clearing credit. The checks have no tolerance:
+
+- invoiced = ingested (a charge without an InvoiceId is a difference, and is named);
+- charges = allocated + Unallocated, in cents and exactly before rounding;
+- statements = allocated, per account and per team;
+- journal credit = charges + adjustments, per provider.
+
+A check holds or is a Difference listing the lines that cause it. A closed period restated since
+its close lists the restatements, charged as adjustments on the next open period.
 
 >>> result = reconcile(store, con, user, "2026-10")      # doctest: +SKIP
 >>> result.passed, [str(d) for d in result.differences]   # doctest: +SKIP
@@ -15,25 +24,38 @@ from decimal import Decimal
 
 from lib.allocation import cache
 from lib.config.org import UNALLOCATED
-from lib.core import access, focus, money
-from lib.month_end import closes
+from lib.core import access, money
+from lib.core.periods import next_period
+from lib.month_end import closes, tieout
 from lib.store.lake import lake_source
 from lib.store.state import Store, state
 
-HALF_CENT = Decimal("0.005")
+NOT_INVOICED = "billed cost not on an invoice (InvoiceId sum vs ingested)"
+NOT_ALLOCATED = "allocated + Unallocated vs ingested"
+NOT_STATED = "statements vs allocated to teams"
+NOT_JOURNALED = "journal clearing credit vs ingested + adjustments"
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class Row:
     provider: str
-    billing_account: str  # '' on the provider-level rows
+    billing_account: str  # '' on a provider's total row
     currency: str
     invoiced: Decimal | None  # None when the source reports no InvoiceId
-    ingested_billed: Decimal
-    ingested: Decimal  # on the chosen cost basis
-    allocated: Decimal | None  # provider-level rows only
-    unallocated: Decimal | None
-    statements: Decimal | None  # currency-level: the sum of the issued statement totals
+    ingested: Decimal  # billed cost of every charge
+    charges: Decimal  # on the chosen cost basis
+    allocated: Decimal
+    unallocated: Decimal
+    statements: Decimal
+    adjustments: Decimal
+    journal: Decimal | None  # provider rows only
+    difference: Decimal  # the first check that fails, else 0
+    check: str  # which check `difference` is ('' when every check holds)
+
+    @property
+    def passed(self) -> bool:
+        return not self.check
 
 
 @dataclass(frozen=True)
@@ -43,12 +65,24 @@ class Difference:
     currency: str
     check: str
     amount: Decimal
-    blocking: bool = True
+    lines: tuple[str, ...] = ()  # what causes it
 
     def __str__(self) -> str:
         where = " / ".join(x for x in (self.provider, self.billing_account, self.currency) if x)
-        kind = "" if self.blocking else " (allowed)"
-        return f"{where}: {self.check}: difference {money.fmt(self.amount, self.currency)}{kind}"
+        return f"{where}: {self.check}: difference {money.fmt(self.amount, self.currency)}"
+
+
+@dataclass(frozen=True)
+class Restatement:
+    provider: str
+    billing_account: str
+    currency: str
+    amount: Decimal  # restated cells minus the cells the period was closed with
+    charged_on: str  # the open period whose statements and journal carry it
+
+    def __str__(self) -> str:
+        return (f"{self.provider} / {self.billing_account} / {self.currency}: restated after close by "
+                f"{money.fmt(self.amount, self.currency)}, charged on {self.charged_on}'s statements and journal")
 
 
 @dataclass(frozen=True)
@@ -65,104 +99,111 @@ class Reconciliation:
     rows: tuple[Row, ...]
     differences: tuple[Difference, ...]
     freshness: tuple[Freshness, ...]
+    restatements: tuple[Restatement, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return bool(self.rows) and not any(d.blocking for d in self.differences)
+        return bool(self.rows) and not self.differences
 
     def as_rows(self) -> list[dict]:
-        return [r.__dict__ for r in self.rows] + [{"difference": str(d)} for d in self.differences]
+        return ([{**r.__dict__, "passed": r.passed} for r in self.rows] + [{"difference": str(d)} for d in
+                self.differences] + [{"restatement": str(r)} for r in self.restatements])
 
 
-ACCOUNTS_SQL = """
-    select ProviderName, BillingAccountId, BillingCurrency,
-           sum(BilledCost) filter (where InvoiceId is not null), count(InvoiceId), sum(BilledCost), sum({col})
-    from {source} where x_BillingPeriod = ? group by all order by 1, 2, 3"""
-ALLOCATED_SQL = """
-    select ProviderName, BillingCurrency, sum({metric}) filter (where team <> ?), sum({metric}) filter (where team = ?)
-    from allocated where x_BillingPeriod = ? group by all order by 1, 2"""
-TEAMS_SQL = """
-    select team, BillingCurrency, sum({metric}) from allocated
-    where x_BillingPeriod = ? and team <> ? group by all order by 1, 2"""
 FRESHNESS_SQL = """
     select x_Source, strftime(max(ChargePeriodEnd), '%Y-%m-%d %H:%M') from charges
     where x_BillingPeriod = ? group by 1 order by 1"""
 
 
 def reconcile(store: Store, con, user: access.User, period: str, metric: str = "effective") -> Reconciliation:
-    """The reconciliation of a period on a cost basis ('effective', 'billed' or 'list')."""
+    """The tie-out of a period on a cost basis ('effective', 'billed' or 'list')."""
     access.require(user, "close_month")
-    col = focus.cost_column(metric)
     closed = closes.current_close(store, period) is not None
     source = lake_source(store, list(cache.inputs(store, period).files)) if closed else "charges"
-    accounts = con.execute(ACCOUNTS_SQL.format(col=col, source=source), [period]).fetchall()
-    alloc = {(p, c): (money.to_decimal(a), money.to_decimal(u)) for p, c, a, u in con.execute(
-        ALLOCATED_SQL.format(metric=metric), [UNALLOCATED, UNALLOCATED, period]).fetchall()}
+    charges = tieout.invoiced(con, source, period, metric)
+    cells = tieout.allocated(con, period, metric)
+    by_account, by_team = tieout.stated(store, con, period, metric)
+    adjusted = tieout.sum_by([(a.provider, a.billing_account, a.currency, a.amount)
+                               for a in closes.adjustments(store, con, period, metric)], (0, 1, 2))
     rows, diffs = [], []
-    providers: dict[tuple[str, str], list] = {}
-    for prov, acct, cur, invoiced, n_invoiced, billed, value in accounts:
-        inv = money.to_decimal(invoiced) if n_invoiced else None
-        rows.append(Row(prov, acct, cur, inv, money.to_decimal(billed), money.to_decimal(value), None, None, None))
-        if inv is not None and inv != money.to_decimal(billed):
-            diffs.append(Difference(prov, acct, cur, "billed cost not on an invoice (InvoiceId sum vs ingested)",
-                                    money.to_decimal(billed) - inv))
-        totals = providers.setdefault((prov, cur), [Decimal(0), Decimal(0)])
-        totals[0] += money.to_decimal(billed)
-        totals[1] += money.to_decimal(value)
-    for (prov, cur), (billed, value) in sorted(providers.items()):
-        allocated, unallocated = alloc.get((prov, cur), (Decimal(0), Decimal(0)))
-        rows.append(Row(prov, "", cur, None, billed, value, allocated, unallocated, None))
-        if allocated + unallocated != value:
-            diffs.append(Difference(prov, "", cur, "allocated + Unallocated vs ingested", allocated + unallocated - value))
-    for (prov, cur), (allocated, unallocated) in sorted(alloc.items()):
-        if (prov, cur) not in providers:
-            diffs.append(Difference(prov, "", cur, "allocated but not ingested", allocated + unallocated))
-    statement_rows, statement_diffs = _statements(store, con, period, metric)
-    if closed:
-        diffs += _restated(con, period, col, source)
-    return Reconciliation(period, metric, tuple(rows + statement_rows), tuple(diffs + statement_diffs),
-                          tuple(freshness(store, con, period)))
+    zero = (ZERO, ZERO, ZERO)
+    for where in sorted(set(charges) | set(cells) | set(adjusted)):
+        acct = charges.get(where, tieout.Account(*zero, ZERO, 0))
+        found = _account(con, source, period, metric, where, acct, cells.get(where, zero),
+                         by_account.get(where, ZERO), adjusted.get(where, ZERO))
+        rows.append(found[0])
+        diffs += found[1]
+    credits = tieout.journal_credits(store, con, period, metric)
+    for prov, cur in sorted({(p, c) for p, _, c in charges} | set(credits)):
+        row, found = _provider(prov, cur, [r for r in rows if (r.provider, r.currency) == (prov, cur)],
+                               credits.get((prov, cur), ZERO))
+        rows.append(row)
+        diffs += found
+    diffs += _teams(con, period, metric, by_team)
+    return Reconciliation(period, metric, tuple(rows), tuple(diffs), tuple(freshness(store, con, period)),
+                          tuple(_restated(store, con, period, metric)) if closed else ())
 
 
-def _restated(con, period: str, col: str, pinned: str) -> list[Difference]:
-    """What providers changed in a closed period since it was closed (charged on the next open period)."""
-    sql = (f"select ProviderName, BillingAccountId, BillingCurrency, sum(v) from ("
-           f"select ProviderName, BillingAccountId, BillingCurrency, {col} as v from charges where x_BillingPeriod = ? "
-           f"union all select ProviderName, BillingAccountId, BillingCurrency, -{col} from {pinned} "
-           f"where x_BillingPeriod = ?) group by all having sum(v) <> 0 order by 1, 2, 3")
-    return [Difference(p, a, c, "restated after close, charged on the next open period's statements",
-                       money.to_decimal(v), False) for p, a, c, v in con.execute(sql, [period, period]).fetchall()]
+def _account(con, source, period, metric, where, acct: tieout.Account, cells, stated, adjusted):
+    """The row of one billing account, and its differences."""
+    teams, unallocated, exact = cells
+    checks = [(NOT_INVOICED, acct.billed - acct.invoiced if acct.invoiced is not None else ZERO,
+               lambda: tieout.no_invoice_causes(con, source, period, where)),
+              (NOT_ALLOCATED, teams + unallocated - acct.value, lambda: []),
+              (NOT_ALLOCATED + ", before rounding", exact - acct.exact,
+               lambda: tieout.allocation_causes(con, source, period, metric, where)),
+              (NOT_STATED, stated - teams, lambda: [])]
+    diffs = [Difference(*where, check, amount, tuple(causes())) for check, amount, causes in checks if amount]
+    first = diffs[0] if diffs else None
+    row = Row(*where, acct.invoiced, acct.billed, acct.value, teams, unallocated, stated, adjusted, None,
+              first.amount if first else ZERO, first.check if first else "")
+    return row, diffs
 
 
-def issued_totals(store: Store, con, period: str, metric: str) -> dict[tuple[str, str], Decimal]:
-    """(team, currency) -> statement total: frozen at close, else what the statements would say now."""
-    record = closes.current_close(store, period)
-    if record is not None and record.metric == metric:
-        with state(store) as db:
-            rows = db.execute("select team, currency, amount from close_totals where close_id = ? and kind = 'charges' "
-                              "and team <> ?", (record.id, UNALLOCATED)).fetchall()
-    else:
-        rows = con.execute(TEAMS_SQL.format(metric=metric), [period, UNALLOCATED]).fetchall()
-    sums: dict[tuple[str, str], Decimal] = {}
-    for team, cur, amount in rows:
-        sums[(team, cur)] = sums.get((team, cur), Decimal(0)) + money.to_decimal(amount)
-    return {key: money.round_total(v) for key, v in sums.items()}
+def _provider(prov: str, cur: str, accounts: list[Row], credit: Decimal) -> tuple[Row, list[Difference]]:
+    """A provider's total row: its accounts summed, and the journal's clearing credit checked against them."""
+    def total(field: str) -> Decimal:
+        return sum((getattr(r, field) for r in accounts), ZERO)
+    invoiced = [r.invoiced for r in accounts if r.invoiced is not None]
+    due = total("charges") + total("adjustments")
+    diffs = [] if credit == due else [Difference(prov, "", cur, NOT_JOURNALED, credit - due, (
+        f"journal credit {money.fmt(credit, cur)}; charges {money.fmt(total('charges'), cur)} and adjustments "
+        f"{money.fmt(total('adjustments'), cur)}",))]
+    failed = next((r for r in accounts if not r.passed), None)
+    check, diff = (diffs[0].check, diffs[0].amount) if diffs else (
+        (failed.check, failed.difference) if failed else ("", ZERO))
+    row = Row(prov, "", cur, sum(invoiced, ZERO) if invoiced else None, total("ingested"), total("charges"),
+              total("allocated"), total("unallocated"), total("statements"), total("adjustments"), credit, diff, check)
+    return row, diffs
 
 
-def _statements(store: Store, con, period: str, metric: str) -> tuple[list[Row], list[Difference]]:
-    issued = issued_totals(store, con, period, metric)
-    now = con.execute(TEAMS_SQL.format(metric=metric), [period, UNALLOCATED]).fetchall()
-    rows, diffs = [], []
-    for cur in sorted({c for _, c, _ in now} | {c for _, c in issued}):
-        allocated = sum((money.to_decimal(v) for _, c, v in now if c == cur), Decimal(0))
-        teams = [k for k in issued if k[1] == cur]
-        stated = sum((issued[k] for k in teams), Decimal(0))
-        rows.append(Row("", "", cur, None, Decimal(0), Decimal(0), allocated, None, stated))
-        diff = stated - allocated
+def _teams(con, period: str, metric: str, stated: dict[tuple[str, str], Decimal]) -> list[Difference]:
+    """Teams whose statement total differs from the sum of their cells."""
+    rows = con.execute(f"select team, BillingCurrency, sum({metric}) from cells where x_BillingPeriod = ? "
+                       f"and team <> ? group by all", [period, UNALLOCATED]).fetchall()
+    cells = {(t, c): money.to_decimal(v) for t, c, v in rows}
+    out = []
+    for team, cur in sorted(set(cells) | set(stated)):
+        diff = stated.get((team, cur), ZERO) - cells.get((team, cur), ZERO)
         if diff:
-            rounding = abs(diff) <= HALF_CENT * max(len(teams), 1)
-            diffs.append(Difference("", "", cur, "statements issued vs allocated to teams", diff, not rounding))
-    return rows, diffs
+            out.append(Difference("", "", cur, f"{NOT_STATED}: team {team}", diff, (
+                f"statement {money.fmt(stated.get((team, cur), 0), cur)}, cells "
+                f"{money.fmt(cells.get((team, cur), 0), cur)}",)))
+    return out
+
+
+def _restated(store: Store, con, period: str, metric: str) -> list[Restatement]:
+    """What providers changed in a closed period since its close, in cents, and where it is charged."""
+    now = closes.restated_totals(store, con, period, metric)
+    if now is None:
+        return []
+    frozen = closes.current_totals(con, period, metric)
+    diff = tieout.sum_by([(k[1], k[2], k[3], now.get(k, ZERO) - frozen.get(k, ZERO))
+                           for k in set(now) | set(frozen)], (0, 1, 2))
+    closed, nxt = closes.closed_periods(store), next_period(period)
+    while nxt in closed:
+        nxt = next_period(nxt)
+    return [Restatement(*where, amount, nxt) for where, amount in sorted(diff.items()) if amount]
 
 
 def freshness(store: Store, con, period: str) -> list[Freshness]:

@@ -12,7 +12,7 @@ SHA-256 of every row except the hash row itself, so both formats prove the same 
 import hashlib
 
 from lib.core.exports import csv_text
-from lib.month_end.statements import Statement
+from lib.month_end.statement_records import Statement
 
 HEADER = ("statement", "period", "kind", "subject", "department", "cost_center", "currency", "cost_basis",
           "section", "item", "team", "provider", "service", "account_id", "account_name", "rule", "share", "amount", "note")

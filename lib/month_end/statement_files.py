@@ -21,6 +21,7 @@ from lib.core import access
 from lib.core.ids import file_part
 from lib.core.periods import period_problem
 from lib.month_end import closes, statement_csv, statement_pdf, statements
+from lib.month_end.statement_records import Statement
 from lib.store import audit, crypto
 from lib.store.state import Store
 
@@ -71,7 +72,7 @@ def deferred(store: Store, con, user: access.User, period: str, fmt: str, team: 
     return make
 
 
-def render_all(sts: list[statements.Statement], fmt: str, per_worker: int = PER_WORKER) -> list[bytes]:
+def render_all(sts: list[Statement], fmt: str, per_worker: int = PER_WORKER) -> list[bytes]:
     """Each statement rendered in fmt, in order; PDFs are drawn by one worker process per core.
 
     A PDF takes about a third of a second of pure Python, so a month's 200 statements are
@@ -96,7 +97,7 @@ def render_all(sts: list[statements.Statement], fmt: str, per_worker: int = PER_
 
 
 def period_files(store: Store, con, user: access.User, period: str, formats: tuple[str, ...], metric: str,
-                 closing: bool = False) -> tuple[list[tuple[statements.Statement, dict[str, bytes]]], list[str]]:
+                 closing: bool = False) -> tuple[list[tuple[Statement, dict[str, bytes]]], list[str]]:
     """Every visible team's statement with its files {format: bytes} (frozen copies when the period is closed)."""
     sts, problems = statements.build_all(store, con, user, period, metric, closing=closing)
     if problems:

@@ -15,12 +15,13 @@ from lib.core import access, money
 from lib.core.periods import period_problem
 from lib.month_end import statement_csv, statements
 from lib.month_end.statement_files import file_name, period_files
+from lib.month_end.statement_records import Statement
 from lib.notify import channels, recipients
 from lib.store import audit
 from lib.store.state import Store
 
 
-def _message(st: statements.Statement) -> tuple[str, str]:
+def _message(st: Statement) -> tuple[str, str]:
     subject = f"Cloud chargeback statement {st.number} ({st.subject_name}, {st.period})"
     totals = "\n".join(f"  {b.currency}: {money.fmt(b.due, b.currency)}" for b in st.blocks)
     body = (f"Hello,\n\nattached is the cloud cost statement of {st.subject_name} ({st.department_name}) for "

@@ -23,7 +23,7 @@ from fpdf import FPDF
 
 from lib.core import money
 from lib.month_end import statement_csv
-from lib.month_end.statements import Block, Statement
+from lib.month_end.statement_records import Block, Statement
 
 # The DejaVu fonts matplotlib ships (found without importing matplotlib, which takes half a second).
 FONT_DIR = Path(importlib.util.find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
@@ -98,7 +98,7 @@ class _Doc(FPDF):
         st = self.st
         self.cell(0, 3.5, f"Content hash (SHA-256): {self.digest}", new_x="LMARGIN", new_y="NEXT")
         self.cell(0, 3.5, f"Data version {st.data_version or '-'} · rules version {st.rules_version or '-'} · "
-                          f"amounts rounded to cents by largest remainder", align="L")
+                          f"cents rounded once per invoice, by largest remainder", align="L")
         self.cell(0, 3.5, f"Page {self.page_no()} of {{nb}}", align="R")
 
 

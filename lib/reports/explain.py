@@ -5,21 +5,16 @@
 """
 
 from lib.core import access, focus
-from lib.core.money import round_lines
 from lib.reports import spend
 
 
 def by_rule(con, user: access.User, period: str, team: str, metric: str = "effective") -> list[tuple]:
-    """(rule, version, reason, share, currency, amount, charges) for a team, amounts rounded per currency."""
+    """(rule, version, reason, share, currency, amount, charges) for a team; amounts are sums of its cells."""
     where, params = spend.scope_sql(user)
     rows = con.execute(
         f"select coalesce(rule, ''), rules_version, coalesce(reason, ''), "
-        f"case when min(share) = max(share) then cast(round(min(share), 6) as varchar) else 'varies' end, "
-        f"BillingCurrency, sum({focus.metric(metric)}), sum(charges) from allocated "
-        f"where {where} and team = ? and x_BillingPeriod = ? group by 1, 2, 3, 5 order by 5, 6 desc",
+        f"case when count(share) = count(*) and min(share) = max(share) then cast(round(min(share), 6) as varchar) "
+        f"else 'varies' end, BillingCurrency, sum({focus.metric(metric)}), sum(charges) from cells "
+        f"where {where} and team = ? and x_BillingPeriod = ? group by 1, 2, 3, 5 order by 5, 6 desc, 1",
         params + [team, period]).fetchall()
-    out = []
-    for cur in dict.fromkeys(r[4] for r in rows):
-        group = [r for r in rows if r[4] == cur]
-        out += [(*r[:5], f"{a:.2f}", int(r[6])) for r, a in zip(group, round_lines([r[5] for r in group]))]
-    return out
+    return [(*r[:5], f"{r[5]:.2f}", int(r[6])) for r in rows]

@@ -1,5 +1,9 @@
 """The Overview's numbers: month to date vs last month, breakdowns, trend, Unallocated, movers.
 
+Amounts of whole periods are sums of cells (lib.allocation.cells), the same cents every other
+page shows; comparisons with the same days of the previous period and the daily chart read the
+exact daily allocation, since no cell holds part of a month.
+
 >>> o = overview(con, user, "2026-10", "effective", "USD")     # doctest: +SKIP
 >>> o.total, o.previous, o.unallocated                          # doctest: +SKIP
 """
@@ -101,7 +105,7 @@ def unallocated_trend(con, user, metric: str, currency: str) -> pd.DataFrame:
     metric = focus.metric(metric)
     where, params = spend.filters_sql(user, None, currency)
     rows = con.execute(
-        f"select x_BillingPeriod, sum({metric}) filter (where team = ?), sum({metric}) from allocated "
+        f"select x_BillingPeriod, sum({metric}) filter (where team = ?), sum({metric}) from cells "
         f"where {where} group by 1 order by 1", [UNALLOCATED] + params).fetchall()
     return _frame([(p, (u or 0) / t * 100 if t else Decimal(0), u or Decimal(0)) for p, u, t in rows],
                   ["period", "share_pct", "amount"])
@@ -111,17 +115,21 @@ MOVER_COLUMNS = ["kind", "name", "previous", "current", "change"]
 
 
 def movers(con, user, period: str, prev: str, metric: str, currency: str, providers=(), n: int = 5) -> pd.DataFrame:
-    """Teams and services whose spend grew most, on the same days of month (fair mid-month)."""
+    """Teams and services whose spend grew most, on the same days of month (fair mid-month).
+
+    The current amount is the period's cells; the previous one the same days of the previous period.
+    """
     metric = focus.metric(metric)
-    where, params = spend.filters_sql(user, [period, prev], currency, providers)
+    now, now_params = spend.filters_sql(user, [period], currency, providers)
+    before, before_params = spend.filters_sql(user, [prev], currency, providers)
     rows = []
     for kind, col in (("team", "team"), ("service", "ServiceName")):
         rows += con.execute(
-            f"with d as (select {col} as name, "
-            f"sum({metric}) filter (where x_BillingPeriod = ?) as cur, "
-            f"sum({metric}) filter (where x_BillingPeriod = ? and day(ChargeDate) <= "
-            f"(select max(day(ChargeDate)) from allocated where x_BillingPeriod = ?)) as prev "
-            f"from allocated where {where} group by 1) "
+            f"with cur as (select {col} as name, sum({metric}) as cur from cells where {now} group by 1), "
+            f"prev as (select {col} as name, sum({metric}) as prev from allocated where {before} "
+            f"and day(ChargeDate) <= (select max(day(ChargeDate)) from allocated where x_BillingPeriod = ?) "
+            f"group by 1) "
             f"select '{kind}', name, coalesce(prev, 0), coalesce(cur, 0), coalesce(cur, 0) - coalesce(prev, 0) "
-            f"from d order by 5 desc limit {int(n)}", [period, prev, period] + params).fetchall()
+            f"from cur full join prev using (name) order by 5 desc, 2 limit {int(n)}",
+            now_params + before_params + [period]).fetchall()
     return _frame(rows, MOVER_COLUMNS)

@@ -1,11 +1,16 @@
-"""Spend questions answered from the allocated view: totals, breakdowns, trends.
+"""Spend questions answered from the allocated bill: totals, breakdowns, trends.
 
 Every function takes the user and applies their scope here, so no page or export can
 see another department's numbers. The whole bill is allocated first and filtered after,
 so a team's share of shared cost is the same whoever looks.
 
+Amounts of a period (totals, breakdowns, monthly sums, Unallocated by reason) are sums of
+its cells (lib.allocation.cells: the bill rounded to cents once), so every page, statement
+and the journal show the same cents. Only the daily trend, drawn as a chart, reads the exact
+daily allocation.
+
 >>> totals(con, user, "2026-10", by="team", metric="effective")      # doctest: +SKIP
-[('Unallocated', 'USD', Decimal('1204.5')), ('web', 'USD', Decimal('88211.02')), ...]
+[('web', 'USD', Decimal('88211.02')), ('Unallocated', 'USD', Decimal('1204.50')), ...]
 """
 
 from decimal import Decimal
@@ -13,7 +18,6 @@ from decimal import Decimal
 from lib.allocation.engine import UNKNOWN_TAG
 from lib.config.org import UNALLOCATED
 from lib.core import access, focus
-from lib.core.money import round_lines
 
 BY = {"team": "team", "department": "department", "provider": "ProviderName", "service": "ServiceName",
       "service_category": "ServiceCategory", "account": "SubAccountId", "region": "RegionId",
@@ -52,43 +56,38 @@ def filters_sql(user, periods=None, currency=None, providers=(), teams=(), depar
 
 def totals(con, user, period: str, by: str = "team", metric: str = "effective", currency: str | None = None,
            providers=()) -> list[tuple[str, str, Decimal]]:
-    """Unrounded (key, currency, amount) rows for one period, biggest first, Unallocated included."""
+    """(key, currency, amount in cents) rows for one period, biggest first, Unallocated included.
+
+    Sums of cells: the rows of a currency add up to the period's bill, and each row is the
+    same amount every page, statement and the journal show.
+    """
     if by not in BY:
         raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(BY)}")
     where, params = filters_sql(user, [period], currency, providers)
     rows = con.execute(
         f"select coalesce(cast({BY[by]} as varchar), '(none)') as key, BillingCurrency, sum({focus.metric(metric)}) "
-        f"from allocated where {where} group by 1, 2 order by 2, 3 desc, 1", params).fetchall()
+        f"from cells where {where} group by 1, 2 order by 2, 3 desc, 1", params).fetchall()
     return [(k, cur, amount) for k, cur, amount in rows]
-
-
-def rounded(rows: list[tuple[str, str, Decimal]]) -> list[tuple[str, str, Decimal]]:
-    """Round to cents per currency by largest remainder: each currency's lines add up to its rounded total."""
-    out = []
-    for cur in dict.fromkeys(c for _, c, _ in rows):
-        group = [(k, a) for k, c, a in rows if c == cur]
-        out += [(k, cur, a) for (k, _), a in zip(group, round_lines([a for _, a in group]))]
-    return out
 
 
 def currencies(con, user, periods=None) -> list[str]:
     where, params = filters_sql(user, periods)
     return [r[0] for r in con.execute(
-        f"select BillingCurrency from allocated where {where} group by 1 order by sum(abs(effective)) desc",
+        f"select BillingCurrency from cells where {where} group by 1 order by sum(abs(effective)) desc",
         params).fetchall()]
 
 
 def periods(con) -> list[str]:
-    return [r[0] for r in con.execute("select distinct x_BillingPeriod from allocated order by 1").fetchall()]
+    return [r[0] for r in con.execute("select distinct x_BillingPeriod from cells order by 1").fetchall()]
 
 
 def providers(con) -> list[str]:
-    return [r[0] for r in con.execute("select distinct ProviderName from allocated order by 1").fetchall()]
+    return [r[0] for r in con.execute("select distinct ProviderName from cells order by 1").fetchall()]
 
 
 def daily(con, user, periods, metric: str, currency: str, by: str | None = None, providers=(),
           teams=(), departments=()) -> list[tuple]:
-    """(day, key, amount) per day, optionally split by a grouping (e.g. provider, team)."""
+    """(day, key, exact amount) per day, optionally split by a grouping (e.g. provider, team): for charts."""
     where, params = filters_sql(user, periods, currency, providers, teams, departments)
     key = BY[by] if by else "'total'"
     return con.execute(
@@ -103,28 +102,27 @@ def unallocated_by_reason(con, user, period: str, metric: str, currency: str) ->
         return []  # Unallocated belongs to no department: only the whole-org roles see it
     return con.execute(
         f"select case when starts_with(reason, '{UNKNOWN_TAG}') then '{UNKNOWN_TAG}' else reason end, "
-        f"coalesce(rule, ''), sum({focus.metric(metric)}) from allocated "
+        f"coalesce(rule, ''), sum({focus.metric(metric)}) from cells "
         f"where team = ? and x_BillingPeriod = ? and BillingCurrency = ? group by 1, 2 order by 3 desc",
         [UNALLOCATED, period, currency]).fetchall()
 
 
-
 def breakdown(con, user, periods, metric: str, currency: str, by: str, providers=(), teams=(),
               departments=()) -> list[tuple[str, Decimal]]:
-    """(key, amount) for the chosen periods, biggest first."""
+    """(key, amount in cents) for the chosen periods, biggest first: sums of cells."""
     if by not in BY:
         raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(BY)}")
     where, params = filters_sql(user, periods, currency, providers, teams, departments)
     return con.execute(
-        f"select coalesce(cast({BY[by]} as varchar), '(none)'), sum({focus.metric(metric)}) from allocated "
+        f"select coalesce(cast({BY[by]} as varchar), '(none)'), sum({focus.metric(metric)}) from cells "
         f"where {where} group by 1 order by 2 desc", params).fetchall()
 
 
 def monthly(con, user, metric: str, currency: str, by: str | None = None, providers=(), teams=(),
             departments=()) -> list[tuple]:
-    """(period, key, amount) for every period, optionally split by a grouping."""
+    """(period, key, amount in cents) for every period, optionally split by a grouping: sums of cells."""
     where, params = filters_sql(user, None, currency, providers, teams, departments)
     key = BY[by] if by else "'total'"
     return con.execute(
-        f"select x_BillingPeriod, {key}, sum({focus.metric(metric)}) from allocated where {where} "
+        f"select x_BillingPeriod, {key}, sum({focus.metric(metric)}) from cells where {where} "
         f"group by 1, 2 order by 1, 2", params).fetchall()

@@ -20,7 +20,7 @@ D = Decimal
 def team_totals(store, period="2026-10", metric="effective", user=access.CLI):
     con = engine(store, new_duck())
     cache.allocated_view(store, con)
-    return {k: a for k, _, a in spend.rounded(spend.totals(con, user, period, "team", metric))}
+    return {k: a for k, _, a in spend.totals(con, user, period, "team", metric)}
 
 
 def test_design_rules_on_a_small_bill(configured, tmp_path):

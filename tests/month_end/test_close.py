@@ -33,7 +33,8 @@ def test_close_restate_reopen(company, capsys, tmp_path):
     store, con = company
     code, out, err = run(capsys, store, "reconcile", "--month", "2026-10")
     assert code == 0 and "reconciles" in err
-    assert "AWS,acme-payer,USD,217.507000000000,217.507000000000" in out
+    assert "AWS,acme-payer,USD,217.51,217.51,217.51,210.01,7.50,210.01,0.00,,0.00,pass" in out
+    assert "AWS,(all accounts),USD,217.51,217.51,217.51,210.01,7.50,210.01,0.00,217.51,0.00,pass" in out
 
     assert run(capsys, store, "close", "--month", "2026-10", "--no-send")[0] == 0
     assert run(capsys, store, "close", "--month", "2026-10")[2].strip() == (
@@ -66,7 +67,7 @@ def test_close_restate_reopen(company, capsys, tmp_path):
     assert [r["debit"] for r in journal if r["team"] == "web"] == ["40.00"]
 
     code, _, err = run(capsys, store, "reconcile", "--month", "2026-10")
-    assert code == 0 and "restated after close" in err and "$30.00" in err
+    assert code == 0 and "restated after close by $30.00, charged on 2026-11's statements and journal" in err
 
     assert run(capsys, store, "reopen", "--month", "2026-10", "--reason", " ")[2].strip() == (
         "error: reopening a month needs a reason")
@@ -74,7 +75,7 @@ def test_close_restate_reopen(company, capsys, tmp_path):
     reopened = tmp_path / "web-oct-reopened.csv"
     run(capsys, store, "statement", "--team", "web", "--month", "2026-10", "--format", "csv", "--out", str(reopened))
     text = reopened.read_text()
-    assert "CB-2026-10-web-2" in text and ",summary,total,,,,,,,,168.00," in text
+    assert "CB-2026-10-web-2" in text and ",summary,total,,,,,,,,168.01," in text
     run(capsys, store, "statement", "--team", "web", "--month", "2026-11", "--format", "csv", "--out", str(nov_csv))
     assert ",adjustment," not in nov_csv.read_text()  # October is open again: no adjustment to carry
 
@@ -93,6 +94,7 @@ def test_close_refused_when_it_does_not_reconcile(store, con, tmp_path, capsys):
     assert code == 2
     assert err.splitlines() == [
         "AWS / acme-payer / USD: billed cost not on an invoice (InvoiceId sum vs ingested): difference $60.00",
+        "  1 charge(s) of Amazon EC2 in 111111111111 without an InvoiceId: $60.00 billed",
         "error: 2026-10 does not reconcile (1 difference(s)); nothing was closed"]
     assert closes.current_close(store, "2026-10") is None
     assert not (store.data_dir / "statements").exists() or not any((store.data_dir / "statements").rglob("*.pdf"))

@@ -45,9 +45,9 @@ def test_journal_of_the_small_bill(company):
         ("CB-JE-2026-10-EUR", "6200", "CC-201", "platform", "Microsoft", Decimal("80.00"), 0),
         ("CB-JE-2026-10-EUR", "2100", "", "", "Microsoft", 0, Decimal("80.00")),
         ("CB-JE-2026-10-USD", "6100", "CC-102", "search", "AWS", Decimal("72.00"), 0),
-        ("CB-JE-2026-10-USD", "6100", "CC-101", "web", "AWS", Decimal("138.00"), 0),
+        ("CB-JE-2026-10-USD", "6100", "CC-101", "web", "AWS", Decimal("138.01"), 0),
         ("CB-JE-2026-10-USD", "6999", "", UNALLOCATED, "AWS", Decimal("7.50"), 0),
-        ("CB-JE-2026-10-USD", "2100", "", "", "AWS", 0, Decimal("217.50")),
+        ("CB-JE-2026-10-USD", "2100", "", "", "AWS", 0, Decimal("217.51")),  # the invoice, 217.507 half-up,
     ]
     assert {j.date for j in lines} == {"2026-10-31"}
 

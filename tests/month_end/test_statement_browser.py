@@ -43,7 +43,7 @@ def test_finance_downloads_a_pdf_statement(app, tmp_path):
         download.save_as(saved)
     assert saved.name == "statement-2026-10-web.pdf"
     text = subprocess.run(["pdftotext", str(saved), "-"], capture_output=True, text=True, check=True).stdout
-    assert "CB-2026-10-web-1" in text and "$138.00" in text
+    assert "CB-2026-10-web-1" in text and "$138.01" in text
     with sqlite3.connect(store.state_path) as db:
         assert db.execute("select actor, target from audit_log where action = 'statement.download'").fetchall() == [
             ("fin", "web 2026-10")]

@@ -61,7 +61,7 @@ def test_statements_sent_once_and_failures_retried(company):
     files = {part.get_filename(): part.get_payload(decode=True) for part in web.iter_attachments()}
     assert set(files) == {"statement-2026-10-web.pdf", "statement-2026-10-web.csv"}
     assert files["statement-2026-10-web.pdf"].startswith(b"%PDF-")
-    assert b",summary,total,,,,,,,,138.00," in files["statement-2026-10-web.csv"]
+    assert b",summary,total,,,,,,,,138.01," in files["statement-2026-10-web.csv"]
 
 
 def test_delivery_needs_export_permission(company):

@@ -33,7 +33,7 @@ def test_statements_page_lists_teams_with_totals(data_dir):
     assert not at.exception
     table = at.dataframe[0].value
     assert list(zip(table.team, table.currency, table.amount_charged)) == [
-        ("platform", "EUR", "€80.00"), ("search", "USD", "$72.00"), ("web", "USD", "$138.00")]
+        ("platform", "EUR", "€80.00"), ("search", "USD", "$72.00"), ("web", "USD", "$138.01")]
     assert "open: statements are drafts" in at.caption[0].value
     assert [m.value for m in at.markdown] == ["**Platform** · `platform`", "**Search** · `search`", "**Web** · `web`"]
 

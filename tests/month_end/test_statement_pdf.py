@@ -37,8 +37,8 @@ def test_one_page_statement_says_what_the_csv_says(company, tmp_path):
     data = statement_pdf.render(st)
     assert data.startswith(b"%PDF-") and page_count(data, tmp_path) == 1
     text = pdf_text(data, tmp_path)
-    for expected in ("CB-2026-10-web-1", "Web (web)", "CC-101", "Engineering", "Effective cost", "$138.00",
-                     "$100.00", "$38.00 (38.0%)", "Shared networking", "60.00%", "shop-prod", "DRAFT",
+    for expected in ("CB-2026-10-web-1", "Web (web)", "CC-101", "Engineering", "Effective cost", "$138.01",
+                     "$100.00", "$38.01 (38.0%)", "Shared networking", "60.00%", "shop-prod", "DRAFT",
                      statement_csv.content_hash(st)[:40], "Page 1 of 1"):
         assert expected in text, expected
 

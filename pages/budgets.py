@@ -3,10 +3,10 @@
 import streamlit as st
 
 from lib.budgets import budget
-from lib.budgets.status import budget_status, label, status_table
+from lib.budgets.status import MONEY, budget_status, label, status_table
 from lib.core import access
 from lib.core.money import fmt
-from lib.web import charts_budget, context
+from lib.web import charts_budget, context, tables
 
 ctx = context.context()
 f = ctx.filters
@@ -18,7 +18,7 @@ if not statuses:
     st.info(f"No budget covers {f.month} yet." + (" Add some below." if access.can(ctx.user, "edit_config") else ""))
 else:
     table = status_table(statuses)
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
+    st.dataframe(tables.money(table, list(MONEY)), hide_index=True, width="stretch", column_config={
         "used_pct": st.column_config.ProgressColumn("used %", min_value=0, max_value=100, format="%.1f%%"),
         "forecast_pct": st.column_config.NumberColumn("forecast %", format="%.1f%%")})
     context.csv_download(ctx, table, f"budgets-{f.month}.csv")

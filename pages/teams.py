@@ -1,4 +1,8 @@
-"""Teams: a department's teams, then one team's trend, services, accounts, regions, rules, resources, lines."""
+"""Teams: a department's teams, then one team's trend, services, accounts, regions, rules, resources, lines.
+
+Totals and the Services / Accounts / Regions / Rules tabs are sums of the period's cells, shown as money
+strings that add up to the metric above them; downloads keep the Decimal amounts.
+"""
 
 import pandas as pd
 import streamlit as st
@@ -6,7 +10,7 @@ import streamlit as st
 from lib.config.versions import current_org
 from lib.core.money import fmt
 from lib.reports import drilldown, explain, spend
-from lib.web import charts, context
+from lib.web import charts, context, tables
 
 ctx = context.context()
 f = ctx.filters
@@ -29,6 +33,7 @@ if team is None:
     frame = pd.DataFrame(rows, columns=["team", "amount"])
     st.metric(f"{dept.name}, {f.month}", fmt(sum(frame.amount, 0), f.currency))
     st.plotly_chart(charts.bars(list(frame.team), list(frame.amount), f.currency), width="stretch")
+    st.dataframe(tables.money(frame, ["amount"], f.currency), hide_index=True, width="stretch")
     context.csv_download(ctx, frame, f"{dept.id}-teams-{f.month}.csv")
     monthly = pd.DataFrame(spend.monthly(ctx.con, ctx.user, f.metric, f.currency, "team", f.providers, **scope),
                            columns=["period", "team", "amount"])
@@ -39,7 +44,8 @@ if team is None:
 
 st.caption(f"Cost center {team.cost_center or '–'} · owners {', '.join(team.owners) or '–'}")
 daily = spend.daily(ctx.con, ctx.user, [f.month], f.metric, f.currency, "service", f.providers, **scope)
-st.metric(f"{team.name}, {f.month}", fmt(sum((r[2] for r in daily), 0), f.currency))
+total = spend.breakdown(*args, "team", f.providers, **scope)
+st.metric(f"{team.name}, {f.month}", fmt(sum((a for _, a in total), 0), f.currency))
 trend, services, accounts, regions, rules_tab, resources, lines = st.tabs(
     ["Trend", "Services", "Accounts", "Regions", "Rules", "Top resources", "Line items"])
 with trend:
@@ -51,19 +57,20 @@ with trend:
 for tab, by in ((services, "service"), (accounts, "account"), (regions, "region")):
     with tab:
         frame = pd.DataFrame(spend.breakdown(*args, by, f.providers, **scope), columns=[by, "amount"])
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(tables.money(frame, ["amount"], f.currency), hide_index=True, width="stretch")
         context.csv_download(ctx, frame, f"{team.id}-{by}-{f.month}.csv")
 with rules_tab:
     frame = pd.DataFrame(explain.by_rule(ctx.con, ctx.user, f.month, team.id, f.metric),
                          columns=["rule", "version", "reason", "share", "currency", "amount", "charges"])
-    st.dataframe(frame[frame.currency == f.currency], hide_index=True, width="stretch")
+    st.dataframe(tables.money(frame[frame.currency == f.currency], ["amount"], f.currency), hide_index=True,
+                 width="stretch")
 with resources:
     frame = drilldown.top_resources(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(tables.money(frame, ["amount"], f.currency), hide_index=True, width="stretch")
     context.csv_download(ctx, frame, f"{team.id}-resources-{f.month}.csv")
 with lines:
     service = st.selectbox("Service", [None, *sorted({r[1] for r in daily})], key="t_service",
                            format_func=lambda s: "All services" if s is None else s)
     frame = drilldown.line_items(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency, service)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(tables.money(frame, ["amount"], f.currency), hide_index=True, width="stretch")
     context.csv_download(ctx, frame, f"{team.id}-lines-{f.month}.csv")

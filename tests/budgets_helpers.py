@@ -22,10 +22,11 @@ def allocated_table(con, rows: list[tuple], name: str = "alloc_test") -> str:
         x_BillingPeriod varchar, ChargeDate date, BillingCurrency varchar, team varchar, department varchar,
         rule varchar, rules_version integer, reason varchar, share decimal(18,12), ProviderName varchar,
         ServiceName varchar, ServiceCategory varchar, SubAccountId varchar, SubAccountName varchar,
-        RegionId varchar, ChargeCategory varchar, ChargeFrequency varchar,
-        billed decimal(38,12), effective decimal(38,12), list decimal(38,12), charges bigint)""")
+        RegionId varchar, ChargeCategory varchar, ChargeFrequency varchar, BillingAccountId varchar,
+        InvoiceId varchar, billed decimal(38,12), effective decimal(38,12), list decimal(38,12), charges bigint)""")
     con.executemany(
         f"insert into {name} values (strftime(cast(? as date), '%Y-%m'), ?, ?, ?, ?, 'Team tag', 1, null, 1, "
-        "'AWS', 'Amazon EC2', 'Compute', 'acct-1', 'Main', 'us-east-1', 'Usage', 'Usage-Based', ?, ?, ?, 1)",
-        [(day, day, cur, team, dept, billed, eff, eff) for day, team, dept, cur, eff, billed in rows])
+        "'AWS', 'Amazon EC2', 'Compute', 'acct-1', 'Main', 'us-east-1', 'Usage', 'Usage-Based', 'payer-1', "
+        "'INV-' || strftime(cast(? as date), '%Y-%m'), ?, ?, ?, 1)",
+        [(day, day, cur, team, dept, day, billed, eff, eff) for day, team, dept, cur, eff, billed in rows])
     return name

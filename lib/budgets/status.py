@@ -1,11 +1,15 @@
 """Where each budget stands: actual spend so far, the forecast to the end of its period, the overrun day.
 
-Actual spend is read from the allocated view (the whole bill allocated first, then filtered
-to the budget's team or department), on one cost basis, in the budget's currency only.
-One query per currency fetches daily aggregates for every budget at once; the forecast works
-on those few hundred numbers per budget through lib.reports.forecast.forecast_period, the same
-wiring as the Overview's (history window, last day counted, holidays). The last day counted is
-yesterday, or the last day every provider has fully delivered (lib.reports.freshness).
+Actual spend is the sum of the cells of the budget's billing periods (lib.allocation.cells: the
+whole bill allocated first, rounded to cents once, then filtered to the budget's team or
+department), on one cost basis, in the budget's currency only: every charge ingested for those
+months counts, so "spent" is the amount the Teams page and the statements show. One query per
+currency fetches those sums and the daily aggregates for every budget at once; the forecast works
+on the daily numbers through lib.reports.forecast.forecast_period, the same wiring as the
+Overview's (history window, last day counted, holidays). The last day counted is yesterday, or
+the last day every provider has fully delivered (lib.reports.freshness); the forecast is what was
+spent through that day plus what the days after it will cost, so charges already delivered for a
+later day are not counted twice.
 
 >>> rows = budget_status(store, con, user, metric="effective")           # doctest: +SKIP
 >>> rows[0].budget.owner, rows[0].actual, rows[0].forecast.total, rows[0].overrun  # doctest: +SKIP
@@ -21,7 +25,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from lib.allocation import cache
+from lib.allocation import cache, cells
 from lib.budgets.budget import Budget, department_of, fiscal_year_start, list_budgets, period_months
 from lib.config.calendar import Calendar, calendar
 from lib.config.versions import current_org
@@ -43,6 +47,12 @@ where BillingCurrency = ? and (ChargeDate >= ? and ChargeDate < ? or x_BillingPe
 group by grouping sets ((team, x_BillingPeriod, ChargeDate), (department, x_BillingPeriod, ChargeDate))
 """
 LAST_DAY_SQL = "select max(ChargeDate) from {view} where BillingCurrency = ?"
+ACTUAL_SQL = """
+select if(grouping(team) = 0, 'team', 'department'), coalesce(team, department), x_BillingPeriod, sum({metric})
+from {cells}
+where BillingCurrency = ? and x_BillingPeriod between ? and ?
+group by grouping sets ((team, x_BillingPeriod), (department, x_BillingPeriod))
+"""
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class Status:
     start: date
     end: date  # exclusive
     as_of: date  # the last day whose spend is counted as actual
-    actual: Decimal
+    actual: Decimal  # the cells of the budget's billing periods
     forecast: Forecast
     burn_rate: Decimal  # average spend per elapsed day of the period
     overrun: date | None  # first day the actual (then forecast) cumulative spend exceeds the budget
@@ -91,8 +101,9 @@ def budget_status(store: Store, con, user: access.User, metric: str = "effective
                   now: datetime | None = None, view: str | None = None) -> list[Status]:
     """Status of every budget the user may see (those covering `month` when given).
 
-    view: the relation to read (default: the allocated view, and results are cached per
-    allocation state, budgets, metric, month and day, so the next page view is free).
+    view: an allocation to read instead of the `allocated` view, its cells rounded on the fly (default:
+    the allocated view and its cells, and results are cached per allocation state, budgets, metric,
+    month and day, so the next page view is free).
     """
     access.require(user, "view_spend")
     focus.metric(metric)
@@ -101,7 +112,8 @@ def budget_status(store: Store, con, user: access.User, metric: str = "effective
         everything = _compute(store, con, metric, month, today, view)
     else:
         key = (str(store.data_dir), _signature(store), metric, month, today)
-        everything = _STATUSES.get(key, lambda: _compute(store, con, metric, month, today, _allocated(store, con)))
+        everything = _STATUSES.get(key, lambda: _compute(store, con, metric, month, today, _allocated(store, con),
+                                                         "cells"))
     return [s for s in everything if user.sees(s.department)]
 
 
@@ -117,15 +129,17 @@ def _signature(store: Store) -> str:
     return f"{cache.state_signature(store)}|{digest}|{fy[0] if fy else ''}"
 
 
-def _compute(store: Store, con, metric: str, month: str | None, today: date, view: str) -> list[Status]:
+def _compute(store: Store, con, metric: str, month: str | None, today: date, view: str,
+             cell_view: str | None = None) -> list[Status]:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", view):
         raise ValueError(f"not a view name: {view!r}")
+    views = (view, cell_view or f"({cells.lattice_sql(view)})")
     org, fy = current_org(store), fiscal_year_start(store)
     budgets = [b for b in list_budgets(store, access.CLI, org) if month is None or month in period_months(b.period, fy)]
     out, fresh, cal = [], freshness.complete_through(store, con), calendar(store)
     for currency in sorted({b.currency for b in budgets}):
         mine = [b for b in budgets if b.currency == currency]
-        out += _status_in(con, view, metric, currency, mine, org, fy, today, (fresh, cal))
+        out += _status_in(con, views, metric, currency, mine, org, fy, today, (fresh, cal))
     return out
 
 
@@ -133,7 +147,8 @@ def _allocated(store: Store, con) -> str:
     return cache.allocated_view(store, con)
 
 
-def _status_in(con, view, metric, currency, budgets, org, fy, today, known) -> list[Status]:
+def _status_in(con, views, metric, currency, budgets, org, fy, today, known) -> list[Status]:
+    view, rounded = views
     bounds = {b.key: period_bounds(b.period, fy) for b in budgets}
     months = sorted(m for b in budgets for m in period_months(b.period, fy))
     last = con.execute(LAST_DAY_SQL.format(view=view), [currency]).fetchone()[0]
@@ -145,17 +160,22 @@ def _status_in(con, view, metric, currency, budgets, org, fy, today, known) -> l
     by_owner = defaultdict(list)
     for scope, owner, period, day, amount in rows:
         by_owner[(scope, owner)].append((period, day, amount))
+    spent = defaultdict(Decimal)
+    for scope, owner, period, amount in con.execute(ACTUAL_SQL.format(metric=metric, cells=rounded),
+                                                    [currency, months[0], months[-1]]).fetchall():
+        spent[(scope, owner, period)] += amount
     out = []
     for b in budgets:
         start, end = bounds[b.key]
-        out.append(_one(b, department_of(org, b), metric, by_owner[(b.scope, b.owner)], start, end,
-                        set(period_months(b.period, fy)), as_of, known[1]))
+        mine = set(period_months(b.period, fy))
+        out.append(_one(b, department_of(org, b), metric, by_owner[(b.scope, b.owner)], start, end, mine, as_of,
+                        known[1], sum((spent[(b.scope, b.owner, m)] for m in sorted(mine)), Decimal(0))))
     return out
 
 
 def _one(b: Budget, dept: str, metric: str, rows, start: date, end: date, months: set, as_of: date,
-         cal: Calendar) -> Status:
-    """One budget's status from its (billing period, day, amount) aggregates."""
+         cal: Calendar, spent: Decimal) -> Status:
+    """One budget's status from what its cells say was spent and its (billing period, day, amount) aggregates."""
     cut = min(as_of, end - timedelta(days=1))
     in_period, history = defaultdict(Decimal), defaultdict(Decimal)
     for period, day, amount in rows:
@@ -164,13 +184,13 @@ def _one(b: Budget, dept: str, metric: str, rows, start: date, end: date, months
         if period in months:
             in_period[min(max(day, start), end - timedelta(days=1))] += amount
         history[day] += amount
-    actual = sum(in_period.values(), Decimal(0))
+    so_far = sum(in_period.values(), Decimal(0))  # through as_of: what the forecast of the days after adds to
     holidays = cal.days(b.owner if b.scope == "team" else "", as_of - timedelta(days=HISTORY_DAYS), end)
-    fc = forecast_period(history, actual, start, end, as_of, holidays)
+    fc = forecast_period(history, so_far, start, end, as_of, holidays)
     elapsed = [start + timedelta(days=i) for i in range(max(0, (cut - start).days + 1))]
     days = tuple((d, in_period.get(d, Decimal(0))) for d in elapsed)
-    burn = (actual / len(elapsed)).quantize(Decimal("0.01")) if elapsed else Decimal(0)
-    return Status(b, dept, metric, start, end, as_of, actual, fc, burn,
+    burn = (so_far / len(elapsed)).quantize(Decimal("0.01")) if elapsed else Decimal(0)
+    return Status(b, dept, metric, start, end, as_of, spent, fc, burn,
                   _overrun(b.amount, days, fc, max(start, as_of + timedelta(days=1))), days)
 
 
@@ -194,15 +214,16 @@ def label(s: Status) -> str:
     return f"{owner} · {s.budget.period} · {s.budget.currency}"
 
 
+MONEY = ("amount", "actual", "forecast", "likely_low", "likely_high", "burn_per_day")
+
+
 def status_table(statuses: list[Status]) -> pd.DataFrame:
-    """One row per budget for a grid, amounts rounded to cents (the render step)."""
-    rows = [{"budget": label(s), "department": s.department, "state": s.state, "amount": s.budget.amount,
-             "actual": s.actual, "used_pct": s.pct, "forecast": s.forecast.total, "forecast_pct": s.forecast_pct,
-             "likely_low": s.forecast.low, "likely_high": s.forecast.high, "overrun": s.overrun,
-             "burn_per_day": s.burn_rate, "as_of": s.as_of} for s in statuses]
-    frame = pd.DataFrame(rows, columns=["budget", "department", "state", "amount", "actual", "used_pct", "forecast",
-                                        "forecast_pct", "likely_low", "likely_high", "overrun", "burn_per_day",
-                                        "as_of"])
-    for col in ("amount", "actual", "forecast", "likely_low", "likely_high", "burn_per_day", "used_pct", "forecast_pct"):
-        frame[col] = [float(round_total(v)) for v in frame[col]]
-    return frame
+    """One row per budget for a grid or a CSV: amounts as Decimals in cents, in the row's currency."""
+    rows = [{"budget": label(s), "department": s.department, "state": s.state, "currency": s.budget.currency,
+             "amount": round_total(s.budget.amount), "actual": s.actual, "used_pct": s.pct,
+             "forecast": round_total(s.forecast.total), "forecast_pct": s.forecast_pct,
+             "likely_low": round_total(s.forecast.low), "likely_high": round_total(s.forecast.high),
+             "overrun": s.overrun, "burn_per_day": s.burn_rate, "as_of": s.as_of} for s in statuses]
+    return pd.DataFrame(rows, columns=["budget", "department", "state", "currency", "amount", "actual", "used_pct",
+                                       "forecast", "forecast_pct", "likely_low", "likely_high", "overrun",
+                                       "burn_per_day", "as_of"])

@@ -1,7 +1,7 @@
 """Explainability: which rules (and versions) brought a team its spend, and sample charges.
 
 >>> by_rule(con, user, "2026-10", "web", "effective")      # doctest: +SKIP
-[('Team tag', 4, '', '1.000000', 'USD', '81234.55', 18211), ('Support', 4, '', '0.412300', ...)]
+[('Team tag', 4, '', '1.000000', 'USD', Decimal('81234.55'), 18211), ('Support', 4, '', '0.412300', ...)]
 """
 
 from lib.core import access, focus
@@ -17,4 +17,4 @@ def by_rule(con, user: access.User, period: str, team: str, metric: str = "effec
         f"else 'varies' end, BillingCurrency, sum({focus.metric(metric)}), sum(charges) from cells "
         f"where {where} and team = ? and x_BillingPeriod = ? group by 1, 2, 3, 5 order by 5, 6 desc, 1",
         params + [team, period]).fetchall()
-    return [(*r[:5], f"{r[5]:.2f}", int(r[6])) for r in rows]
+    return [(*r[:6], int(r[6])) for r in rows]

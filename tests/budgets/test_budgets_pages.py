@@ -49,7 +49,7 @@ def test_budgets_page_per_role(data_dir, user, budgets_seen, editor, comment_for
     if budgets_seen:
         table = at.dataframe[0].value
         assert list(table.budget) == budgets_seen
-        assert list(table.actual) == [1000.0, 2000.0, 3000.0]
+        assert list(table.actual) == ["$1,000.00", "$2,000.00", "$3,000.00"]
         assert at.metric[0].value == "$1,000.00"  # the first budget (search) is charted
         assert len(at.get("plotly_chart")) == 1
     else:

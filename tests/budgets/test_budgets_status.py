@@ -2,7 +2,8 @@
 
 The series: from 1 January 2026, web spends 10 a day (billed 12), search 10 on weekdays and
 nothing at weekends, data-platform 7 EUR a day plus one 1000 USD charge. "Now" is the
-morning of Saturday 21 March, so spend up to Friday 20 March counts as actual.
+morning of Saturday 21 March and the data reaches Friday 20 March: every charge of a budget's
+months counts as actual (the cells, what the Teams page shows), the forecast starts on the 21st.
 """
 
 from datetime import date, datetime, timezone
@@ -20,8 +21,14 @@ from tests.conftest import ORG
 
 NOW = datetime(2026, 3, 21, 8, tzinfo=timezone.utc)
 FINANCE = access.User("fiona", "finance")
-DAYS = 90  # 1 Jan .. 31 Mar
-WEEKDAYS = [0 if date.fromordinal(date(2026, 1, 1).toordinal() + i).weekday() >= 5 else 10 for i in range(DAYS)]
+DAYS = 79  # 1 Jan .. 20 Mar
+WEEKDAYS = [0 if date.fromordinal(date(2026, 1, 1).toordinal() + i).weekday() >= 5 else 10 for i in range(90)]
+
+
+def series(days: int = DAYS) -> list[tuple]:
+    return (daily("web", "2026-01-01", [10] * days, billed=[12] * days) + daily("search", "2026-01-01", WEEKDAYS[:days])
+            + daily("data-platform", "2026-01-01", [7] * days, currency="EUR")
+            + daily("data-platform", "2026-03-05", [1000]))
 
 BUDGETS = """scope,team,month,amount,currency
 team,web,2026-03,400,USD
@@ -37,10 +44,7 @@ team,data-platform,2026-03,100,EUR
 def setup(store):
     assert versions.save_org(store, ORG, access.CLI, "test org")[1] == []
     con = new_duck()
-    rows = (daily("web", "2026-01-01", [10] * DAYS, billed=[12] * DAYS) + daily("search", "2026-01-01", WEEKDAYS)
-            + daily("data-platform", "2026-01-01", [7] * DAYS, currency="EUR")
-            + daily("data-platform", "2026-03-05", [1000]))
-    allocated_table(con, rows)
+    allocated_table(con, series())
     return store, con
 
 
@@ -81,6 +85,7 @@ def test_overrun_day_from_actual_and_from_forecast(setup):
 
 
 def test_a_finished_period_has_no_forecast_left(setup):
+    allocated_table(setup[1], series(90))  # the rest of March has arrived
     s = status_of(setup, now=datetime(2026, 4, 5, tzinfo=timezone.utc))["team:web:2026-03"]
     assert (s.actual, s.forecast.total, s.forecast.low, s.forecast.high) == (Decimal(310),) * 4
     assert s.as_of == date(2026, 3, 31)  # the last day with data, not "yesterday"
@@ -102,7 +107,7 @@ def test_scoped_user_and_month_filter(setup):
 
 def test_a_new_team_gets_a_wider_band_from_its_short_history(setup):
     store, con = setup
-    allocated_table(con, daily("web", "2026-02-15", [10] * 45))  # five weeks of history: too few backtests
+    allocated_table(con, daily("web", "2026-02-15", [10] * 34))  # five weeks of history: too few backtests
     s = status_of(setup)["team:web:2026-03"]
     assert (s.forecast.total, s.forecast.low, s.forecast.high) == (Decimal(310), Decimal("282.50"), Decimal("337.50"))
 

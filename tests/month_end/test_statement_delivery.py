@@ -68,3 +68,21 @@ def test_delivery_needs_export_permission(company):
     store, con, _ = company
     with pytest.raises(access.PermissionDenied):
         statement_mail.deliver(store, con, access.User("vic", "viewer"), "2026-10")
+
+
+def test_a_credit_reads_as_money_in_the_mail_body(company, tmp_path):
+    store, con, port = company
+    credit = h.charge("2026-11", 2, "AWS", "acme-payer", "USD", "Amazon EC2", "Compute", "111111111111", "shop-prod",
+                      "-12.004", team="web", invoice="INV-AWS-2611")
+    h.load_bill(store, con, tmp_path, [credit], "november.csv")
+    h.prepare(store, con)
+    inbox = Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        outcomes, problems = statement_mail.deliver(store, con, access.CLI, "2026-11")
+    finally:
+        server.stop()
+    assert problems == [] and {o for *_, o in outcomes} == {"sent"}
+    body = next(m for m in inbox.messages if m["To"] == "wes@example.com").get_body().get_content()
+    assert "Amount charged:\r\n  USD: -$12.00\r\n" in body and "'" not in body

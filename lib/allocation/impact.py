@@ -1,7 +1,8 @@
 """Impact of a rules change before it is saved: per-team totals before and after, and charges that move.
 
 The draft is allocated for one month exactly as a saved version would be (same engine, same
-inputs), into a temporary file; nothing is stored.
+inputs), into a temporary file, and rounded into cells the same way (lib.allocation.cells), so
+"before" is what every page shows today and "after" what they would show; nothing is stored.
 
 >>> impact(store, con, user, "2026-10", draft_yaml)       # doctest: +SKIP
 Impact(period='2026-10', rows=[...], charges_moved=1204, errors=[])
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from lib.allocation import cache, engine
+from lib.allocation import cache, cells, engine
 from lib.allocation.engine import plan
 from lib.config.org import parse_org
 from lib.config.rules import Rule, parse_rules, tag_keys
@@ -73,11 +74,14 @@ def charges_moved(con, source_sql: str, period: str, before, after) -> int:
     return int(row[0])
 
 
-def _team_totals(con, path: str, metric: str) -> dict:
-    rows = con.execute(f"select team, BillingCurrency, sum({focus.metric(metric)}) from read_parquet(?, "
-                       f"{crypto.parquet_read_options()}) "
-                       f"group by 1, 2", [path]).fetchall()
+def _team_totals(con, source: str, metric: str) -> dict:
+    """(team, currency) -> cents, from a FROM item with the columns of the cells."""
+    rows = con.execute(f"select team, BillingCurrency, sum({focus.metric(metric)}) from {source} group by 1, 2").fetchall()
     return {(t, c): a for t, c, a in rows}
+
+
+def _parquet(path: str) -> str:
+    return f"read_parquet({literal(path)}, {crypto.parquet_read_options()})"
 
 
 def impact(store, con, user: access.User, period: str, draft_yaml: str, metric: str = "effective") -> Impact:
@@ -105,7 +109,8 @@ def _impact(store, con, inp: cache.PeriodInputs, period: str, draft_yaml: str, m
     with tempfile.TemporaryDirectory() as tmp:
         after_path = str(Path(tmp) / "draft.parquet")
         engine.allocate(con, source, period, draft, org, inp.rules_version, after_path, inp.basis)
-        before, after = _team_totals(con, before_path, metric), _team_totals(con, after_path, metric)
+        before = _team_totals(con, _parquet(cache.ensure_cells(store, period, before_path, con)), metric)
+        after = _team_totals(con, f"({cells.lattice_sql(_parquet(after_path))})", metric)
     zero = Decimal(0)
     rows = [(t, c, before.get((t, c), zero), after.get((t, c), zero), after.get((t, c), zero) - before.get((t, c), zero))
             for t, c in sorted(set(before) | set(after), key=lambda k: (k[1], k[0]))]

@@ -122,3 +122,24 @@ def test_unknown_team_and_empty_month_through_the_cli(company, capsys, tmp_path)
         "error: unknown team 'nosuch'")
     assert run(capsys, store, "statements", "--month", "2027-01", "--out", out)[2].strip() == (
         "error: no charges for 2027-01")
+
+
+def test_a_restatement_is_rounded_in_the_same_cells(company, capsys, tmp_path):
+    """Search's EC2 is restated by +0.007 after October closed: the invoice stays 217.51 (217.514), but the
+    cent that rounding gave web (138.004) now goes to search (72.010). November carries the move, -0.01 web
+    and +0.01 search, so its journal still credits AWS exactly November's invoice plus October's change (0.00)."""
+    store, con = company
+    assert run(capsys, store, "close", "--month", "2026-10", "--no-send")[0] == 0
+    october = h.october()
+    october[1]["BilledCost"] = october[1]["EffectiveCost"] = october[1]["ListCost"] = "60.010"
+    november = [h.charge("2026-11", 2, "AWS", "acme-payer", "USD", "Amazon EC2", "Compute", "111111111111",
+                         "shop-prod", "10.004", team="web", invoice="INV-AWS-2611")]
+    h.load_bill(store, con, tmp_path, october[:4] + november, "restated.csv")
+    code, out, _ = run(capsys, store, "journal", "--month", "2026-11")
+    lines = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["team"], r["debit"], r["credit"]) for r in lines] == [
+        ("search", "0.01", "0.00"), ("web", "9.99", "0.00"), ("", "0.00", "10.00")]  # web: 10.00 - 0.01
+    code, _, err = run(capsys, store, "reconcile", "--month", "2026-11")
+    assert code == 0 and "reconciles" in err
+    code, out, _ = run(capsys, store, "reconcile", "--month", "2026-10")
+    assert "AWS,(all accounts),USD,217.51,217.51,217.51,210.01,7.50,210.01,0.00,217.51,0.00,pass" in out

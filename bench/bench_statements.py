@@ -4,13 +4,19 @@
 
 Builds a company of N teams in 10 departments and one month of AWS charges (each team with
 its own two accounts, 30 services, 31 days; 10% untagged, 5% shared networking split in
-proportion), ingests it through the real import path, allocates, then times: one PDF
-statement, one CSV statement, every team's statements as a ZIP, and the journal.
+proportion), ingests it through the real import path, allocates, rounds the month into cells
+(lib.allocation.cells), then times: `python -m lib totals` for every --by in a fresh process on
+the cached cells, one PDF statement, one CSV statement, every team's statements as a ZIP, and
+the journal; and reports the largest difference between a team's total (a sum of cells) and
+its exact amount, with the bound (a cent per billing account and invoice the team has charges in).
 """
 
 import argparse
+import contextlib
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.allocation import resources
+from lib.allocation import cache, resources
 from lib.config import versions
 from lib.core import access
 from lib.month_end import journal, statement_files
@@ -68,8 +74,24 @@ def step(name: str, fn, **extra) -> object:
     tracemalloc.stop()
     print(json.dumps({"step": name, "seconds": round(seconds, 3), "python_peak_mb": round(peak / 2**20, 1),
                       "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                      **extra}), flush=True)
+                      "load_avg": round(os.getloadavg()[0], 2), **extra}), flush=True)
     return result
+
+
+def totals_cli(store, period: str, by: str) -> None:
+    """`python -m lib totals` in its own process, as cron or a person runs it."""
+    subprocess.run([sys.executable, "-m", "lib", "--data-dir", str(store.data_dir), "totals", "--month", period,
+                    "--by", by], check=True, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
+
+
+def rounding(con, period: str) -> dict:
+    """The largest |team total - exact team amount| and its bound (a cent per billing account and invoice)."""
+    row = con.execute(
+        "select max(abs(cents - exact)), max(abs(cents - exact) / (0.01 * groups)) from ("
+        "select team, BillingCurrency, sum(effective) as cents, sum(effective_exact) as exact, "
+        "count(distinct (ProviderName, BillingAccountId, InvoiceId)) as groups from cells "
+        "where x_BillingPeriod = ? group by all)", [period]).fetchone()
+    return {"largest_team_difference": str(row[0]), "largest_share_of_bound": round(float(row[1]), 3)}
 
 
 def org_yaml(teams: int) -> str:
@@ -85,8 +107,11 @@ def main() -> int:
     p.add_argument("--charges", type=int, default=1_000_000)
     p.add_argument("--teams", type=int, default=200)
     p.add_argument("--no-zip", action="store_true", help="skip the all-teams ZIP (e.g. to time the journal at 10M)")
+    p.add_argument("--keep", default=None, metavar="DIR", help="build the store in DIR (a new folder) and keep it")
     args = p.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-statements-") as tmp:
+    if args.keep:
+        Path(args.keep).mkdir(parents=True)
+    with (contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory(prefix="bench-st-")) as tmp:
         store = open_store(Path(tmp) / "data")
         assert versions.save_org(store, org_yaml(args.teams), access.CLI, "setup")[1] == []
         assert versions.save_rules(store, RULES, access.CLI, "setup")[1] == []
@@ -95,10 +120,16 @@ def main() -> int:
                                                                          path=path)), charges=args.charges)
         result = step("import", lambda: import_files(store, new_duck(), [str(path)]), charges=args.charges)
         assert result.ok, result.problems[:3]
-        con = new_duck()
-        step("allocate", lambda: prepare(store, con), charges=args.charges)
+        con, period, user = new_duck(), "2026-10", access.CLI
+        path, _ = step("allocate", lambda: cache.ensure_period(store, con, period), charges=args.charges)
+        step("cells (round the month once)", lambda: cache.ensure_cells(store, period, path, con), charges=args.charges)
+        prepare(store, con)
         rows = con.execute("select count(*) from allocated").fetchone()[0]
-        period, user = "2026-10", access.CLI
+        cell_rows = con.execute("select count(*) from cells").fetchone()[0]
+        print(json.dumps({"allocated_rows": rows, "cells": cell_rows, **rounding(con, period)}), flush=True)
+        for by in ("team", "department", "provider", "service"):
+            for run in ("first", "second"):
+                step(f"totals --by {by} (CLI process, {run} run)", lambda by=by: totals_cli(store, period, by))
         step("resource-grain allocation (once per period, for top resources)",
              lambda: resources.resources_file(store, con, period), charges=args.charges)
         for team, when in (("team-7", "first in the process"), ("team-8", "next one")):

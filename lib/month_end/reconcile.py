@@ -35,6 +35,8 @@ NOT_ALLOCATED = "allocated + Unallocated vs ingested"
 NOT_STATED = "statements vs allocated to teams"
 NOT_JOURNALED = "journal clearing credit vs ingested + adjustments"
 ZERO = Decimal("0.00")
+SHORT = {NOT_INVOICED: "not on an invoice", NOT_ALLOCATED: "not allocated",
+         NOT_ALLOCATED + ", before rounding": "not allocated", NOT_STATED: "statements", NOT_JOURNALED: "journal"}
 
 
 @dataclass(frozen=True)

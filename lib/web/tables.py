@@ -12,12 +12,14 @@ formatted copy, in each row's currency, so no page prints a float or a 12-decima
 import pandas as pd
 
 from lib.core.money import fmt
-from lib.month_end.reconcile import Reconciliation
+from lib.month_end.reconcile import SHORT, Reconciliation
 
-TIEOUT = {"provider": "Provider", "billing_account": "Billing account", "currency": "Currency",
+TIEOUT = {"result": "Result", "provider": "Provider", "billing_account": "Billing account", "currency": "Currency",
           "invoiced": "Invoiced", "ingested": "Ingested (billed)", "charges": "Charges", "allocated": "Allocated",
           "unallocated": "Unallocated", "statements": "Statements", "adjustments": "Adjustments",
-          "journal": "Journal credit", "difference": "Difference", "result": "Result"}
+          "journal": "Journal credit", "difference": "Difference"}
+AMOUNTS = ["invoiced", "ingested", "charges", "allocated", "unallocated", "statements", "adjustments", "journal",
+           "difference"]
 
 
 def money(frame: pd.DataFrame, columns: list[str], currency: str | None = None, currency_column: str = "currency",
@@ -31,10 +33,14 @@ def money(frame: pd.DataFrame, columns: list[str], currency: str | None = None, 
 
 
 def tieout(result: Reconciliation) -> pd.DataFrame:
-    """The reconciliation's rows as the Close page shows them: one per billing account, then per provider."""
-    rows = [{**r.__dict__, "billing_account": r.billing_account or "all accounts",
-             "result": "✅ pass" if r.passed else f"❌ fail: {r.check}"} for r in result.rows]
-    frame = pd.DataFrame(rows, columns=[c for c in TIEOUT if c != "check"])
-    amounts = ["invoiced", "ingested", "charges", "allocated", "unallocated", "statements", "adjustments", "journal",
-               "difference"]
-    return money(frame.astype(object).where(frame.notna(), None), amounts).rename(columns=TIEOUT)
+    """The tie-out as the Close page shows it: each provider's billing accounts, then its total row.
+
+    The charges column is named after the cost basis; on the billed basis it is the ingested column.
+    """
+    order = sorted(result.rows, key=lambda r: (r.provider, r.currency, r.billing_account == "", r.billing_account))
+    rows = [{**r.__dict__, "billing_account": r.billing_account or f"{r.provider} total",
+             "result": "pass" if r.passed else f"FAIL: {SHORT.get(r.check, r.check)}"} for r in order]
+    columns = [c for c in TIEOUT if not (c == "charges" and result.metric == "billed")]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = money(frame.astype(object).where(frame.notna(), None), [c for c in AMOUNTS if c in columns])
+    return frame.rename(columns={**TIEOUT, "charges": f"Charges ({result.metric})"})

@@ -21,7 +21,6 @@ from lib.store import audit
 from lib.store.state import Store, now_iso, state
 
 CACHE_GRACE = timedelta(hours=2)  # a refresh or rule change is allocated by the next page view or alerts check
-RESTATED = "restated after close"
 
 
 def audit_check(store: Store, con, now: datetime) -> list[Check]:
@@ -84,7 +83,7 @@ def _remembered(store: Store, period: str, passed: bool) -> str | None:
 
 def _open_check(store: Store, result) -> Check:
     name = f"reconcile:{result.period}"
-    blocking = [str(d) for d in result.differences if d.blocking] or ["no charges to reconcile"]
+    blocking = [str(d) for d in result.differences] or ["no charges to reconcile"]
     passed_at = _remembered(store, result.period, result.passed)
     if result.passed:
         return Check(name, OK, f"open period reconciles: invoiced = ingested = allocated = statements "
@@ -94,15 +93,15 @@ def _open_check(store: Store, result) -> Check:
     return Check(name, WARN, f"open period does not reconcile yet: {blocking[0]}")
 
 
-def _restatement(d) -> str:
+def _restatement(d: reconcile.Restatement) -> str:
     where = " / ".join(x for x in (d.provider, d.billing_account, d.currency) if x)
     return f"{where} {'+' if d.amount > 0 else ''}{money.fmt(d.amount, d.currency)}"
 
 
 def _closed_check(store: Store, result, record, next_open: str | None) -> Check:
     name = f"reconcile:{result.period}"
-    blocking = [str(d) for d in result.differences if d.blocking]
-    restated = [_restatement(d) for d in result.differences if d.check.startswith(RESTATED)]
+    blocking = [str(d) for d in result.differences]
+    restated = [_restatement(r) for r in result.restatements]
     if blocking and record.override_reason:
         return Check(name, WARN, f"closed with an override ({record.override_reason}): {blocking[0]}")
     if blocking:

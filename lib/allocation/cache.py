@@ -131,7 +131,8 @@ def ensure_cells(store: Store, period: str, alloc_path: str, con) -> str:
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = unique_tmp(out)
-        cells.write(con, f"read_parquet({literal_list([alloc_path])}, {crypto.parquet_read_options()})", str(tmp))
+        cells.write(con, cells.lattice_sql(f"read_parquet({literal_list([alloc_path])}, {crypto.parquet_read_options()})"),
+                    str(tmp))
         os.replace(tmp, out)
     return str(out)
 

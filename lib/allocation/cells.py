@@ -13,7 +13,9 @@ its own, anchored on the invoice:
 
 So an account's cells add up to its invoice, a team's cells to its total within a cent of the exact
 amount per billing account it has charges in, and any sum of cells (a team, a department, a
-provider, a service) is a sum a person can check with a calculator.
+provider, a service) is a sum a person can check with a calculator. Below the cells, a resource
+list (drill-down, a statement's top resources) splits each cell's cents over its resources the
+same way (`resources_sql`), so a resource adds up to the line it belongs to.
 
 >>> import duckdb
 >>> con = duckdb.connect()
@@ -32,6 +34,7 @@ from lib.store import crypto
 ACCOUNT = ("x_BillingPeriod", "BillingCurrency", "ProviderName", "BillingAccountId", "InvoiceId")  # one anchor
 KEYS = ("x_BillingPeriod", "BillingCurrency", "team", "department", "rules_version", "rule", "reason",
         *engine.DIMS)
+RESOURCE = tuple(d for d in engine.RESOURCE_DIMS if d not in engine.DIMS)  # finer than a cell
 COSTS = ("billed", "effective", "list")
 
 
@@ -75,16 +78,31 @@ def lattice_sql(source: str) -> str:
         select * from r"""
 
 
-def write(con, source: str, out_path: str) -> None:
-    """Round the allocation `source` into cells and write them as Parquet (encrypted like the lake)."""
+def resources_sql(source: str, cells: str, metric: str) -> str:
+    """An allocation at resource grain (`source`, lib.allocation.resources) in cents on one cost basis: each
+    cell of `cells` split over its resources by largest remainder. Columns: KEYS, RESOURCE, share, `metric`
+    (cents), `metric`_exact and charges. A cell is found by its keys (the period, rules version and department
+    follow from the period and team) and numbered, so the split is one window over a number."""
+    fixed = ("x_BillingPeriod", "rules_version", "department")
+    on = _same("r", "c", [k for k in KEYS if k not in fixed])
+    cents = _cents(f"r.{metric}", f"c.{metric} * 100", "c.cell", ", ".join(f"r.{k}" for k in RESOURCE))
+    return f"""
+        select {", ".join(f"r.{k}" for k in (*KEYS, *RESOURCE))}, r.share,
+               cast(cast({cents} as decimal(38,0)) * 0.01 as decimal(38,2)) as {metric},
+               r.{metric} as {metric}_exact, r.charges
+        from {source} r join (select *, row_number() over () as cell from {cells}) c on {on}"""
+
+
+def write(con, sql: str, out_path: str) -> None:
+    """Write a query's rows as Parquet (encrypted like the lake): write(con, lattice_sql(source), path)."""
     options = crypto.parquet_write_options(con)
-    con.execute(f"copy ({lattice_sql(source)}) to {literal(out_path)} (format parquet, compression zstd{options})")
+    con.execute(f"copy ({sql}) to {literal(out_path)} (format parquet, compression zstd{options})")
 
 
-def empty_sql() -> str:
-    """A query with the columns of the cells and no rows."""
+def empty_sql(extra: tuple[str, ...] = ()) -> str:
+    """A query with the columns of the cells (and `extra` text columns) and no rows."""
     text = {"rules_version": "integer"}
-    cols = [f"cast(null as {text.get(k, 'varchar')}) as {k}" for k in KEYS]
+    cols = [f"cast(null as {text.get(k, 'varchar')}) as {k}" for k in (*KEYS, *extra)]
     cols += ["cast(null as decimal(18,12)) as share"]
     cols += [f"cast(null as decimal(38,2)) as {c}" for c in COSTS]
     cols += [f"cast(null as decimal(38,12)) as {c}_exact" for c in COSTS] + ["cast(null as bigint) as charges"]

@@ -1,13 +1,15 @@
 """Allocations the `allocated` view does not hold: a closed period restated on today's files, or a finer grain.
 
 Each is computed once per (files, rules, org) and cached as Parquet under lake/derived/<kind>/;
-`cells_file` rounds one into cells (lib.allocation.cells) cached under lake/derived/<kind>-cells/.
+`cells_file` rounds one into cells (lib.allocation.cells) cached under lake/derived/<kind>-cells/,
+and `resource_cents_file` splits the period's cells over its resources.
 """
 
 import os
 from pathlib import Path
 
 from lib.allocation import cache, cells, engine
+from lib.core import focus
 from lib.store.lake import parquet_source
 from lib.store.state import Store
 
@@ -45,7 +47,7 @@ def cells_file(store: Store, con, inp: cache.PeriodInputs, kind: str) -> str:
         source = allocated_file(store, con, inp, kind)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.unique_tmp(out)
-        cells.write(con, source, str(tmp))
+        cells.write(con, cells.lattice_sql(source), str(tmp))
         os.replace(tmp, out)
     return parquet_source([str(out)])
 
@@ -54,3 +56,24 @@ def resources_file(store: Store, con, period: str) -> str:
     """SQL reading the period's allocation per resource and SKU for the month (drill-down, statements)."""
     return allocated_file(store, con, cache.inputs(store, period), "resources-direct", engine.RESOURCE_DIMS,
                           "month")
+
+
+def resource_cents_file(store: Store, con, period: str, metric: str) -> str:
+    """SQL reading the period's resources in cents on one cost basis: each of its cells split over its
+    resources (drill-down, statements), so a resource list adds up to the lines every other page shows.
+
+    Computed once per inputs and basis: one window over the resource-grain allocation.
+    """
+    inp = cache.inputs(store, period)
+    alloc, problems = cache.ensure_period(store, con, period)
+    if problems:
+        return f"({cells.empty_sql(cells.RESOURCE)})"
+    out = _derived(store, inp, f"resources-{focus.metric(metric)}-cents")
+    if not out.exists():
+        source = resources_file(store, con, period)
+        rounded = parquet_source([cache.ensure_cells(store, period, alloc, con)])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.unique_tmp(out)
+        cells.write(con, cells.resources_sql(source, rounded, metric), str(tmp))
+        os.replace(tmp, out)
+    return parquet_source([str(out)])

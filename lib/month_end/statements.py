@@ -157,7 +157,7 @@ class _Parts:
         first = periods.previous_period(period, TREND_MONTHS - 1)
         trend = con.execute(TREND_SQL.format(metric=metric, column=column, subjects=_in(column, subjects)),
                             [first, period, *subjects]).fetchall()
-        source = allocation_resources.resources_file(store, con, period)
+        source = allocation_resources.resource_cents_file(store, con, period, metric)
         resources = con.execute(TOP_RESOURCES_SQL.format(metric=metric, source=source, column=column,
                                                          subjects=_in(column, subjects)),
                                 [period, *subjects, TOP_RESOURCES]).fetchall()
@@ -169,7 +169,7 @@ class _Parts:
 
     def blocks(self, subject: str, adjustments: list[closes.Adjusted]) -> list[Block]:
         rows, trend_rows = self.lines.get(subject, []), self.trend.get(subject, [])
-        resources = [(*r[:4], money.round_total(money.to_decimal(r[4]))) for r in self.resources.get(subject, [])]
+        resources = [(*r[:4], money.to_decimal(r[4])) for r in self.resources.get(subject, [])]
         out = []
         for cur in sorted({r[0] for r in rows} | {a.currency for a in adjustments}):
             lines = tuple(_line(r) for r in rows if r[0] == cur)

@@ -36,6 +36,7 @@ def test_web_statement_matches_the_hand_computed_bill(company):
     assert (usd.total, usd.previous, usd.change) == (D("138.01"), D("100.00"), D("38.01"))
     assert usd.by("account_id") == [("111111111111", D("120.01")), ("222222222222", D("18.00"))]
     assert [li.service for li in usd.shared()] == ["Amazon VPC"]
+    assert usd.resources == (("i-web-1", "", "Amazon EC2", D("120.01")),)  # the EC2 line's cents, not 120.004 alone
 
 
 def test_golden_csv(company):

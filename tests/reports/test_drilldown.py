@@ -17,12 +17,19 @@ def test_a_teams_resources_add_up_to_its_total_and_shared_costs_stay_per_rule(de
     cache.refresh_view(store, con)
     period = spend.periods(con)[-1]
     source = resources.resources_file(store, con, period)
-    for team, exact in con.execute(
-            "select team, sum(effective) from allocated where x_BillingPeriod = ? and BillingCurrency = 'USD' "
-            "group by 1", [period]).fetchall():
+    cents = resources.resource_cents_file(store, con, period, "effective")
+    for team, exact, total in con.execute(
+            "select team, sum(effective_exact), sum(effective) from cells where x_BillingPeriod = ? "
+            "and BillingCurrency = 'USD' group by 1", [period]).fetchall():
         listed = con.execute(f"select sum(effective) from {source} where team = ? and BillingCurrency = 'USD'",
                              [team]).fetchone()[0]
         assert listed == exact, team  # to the last of the twelve decimals
+        lines = con.execute(f"select ServiceName, sum(effective) from {cents} where team = ? and BillingCurrency = "
+                            f"'USD' group by 1 order by 1", [team]).fetchall()
+        assert sum(a for _, a in lines) == total, team  # the resources' cents add up to the team's total
+        assert lines == con.execute("select ServiceName, sum(effective) from cells where team = ? and "
+                                    "x_BillingPeriod = ? and BillingCurrency = 'USD' group by 1 order by 1",
+                                    [team, period]).fetchall()  # and to each of its lines
     top = drilldown.top_resources(store, con, FINANCE, period, "web", "effective", "USD", n=500)
     shared = top[top.resource.str.startswith("(shared: ")]
     assert len(shared) >= 2 and "(several)" in set(shared.service)

@@ -1,6 +1,7 @@
 """Billing source verbs: import files, refresh configured sources, list sources and runs, load rates.
 
     python -m lib import bill.csv [--format auto|focus|aws-cur|azure-export|gcp-billing-export|gcp-focus]
+    python -m lib import allocation.json [--format opencost|usage] [--cluster NAME]   # usage data
     python -m lib refresh [--source NAME] [--month YYYY-MM]
     python -m lib sources            # configured sources with their last refresh (CSV)
     python -m lib rates load FILE.csv
@@ -15,6 +16,7 @@ from lib.config import versions
 from lib.core import access
 from lib.sources import imports, rates, refresh, runs
 from lib.sources.files import FORMATS
+from lib.sources.usage_files import FORMATS as USAGE_FORMATS
 
 
 def _problems(problems) -> None:
@@ -23,7 +25,7 @@ def _problems(problems) -> None:
 
 
 def import_cmd(store, args) -> int:
-    result = imports.import_paths(store, access.CLI, args.files, args.format)
+    result = imports.import_paths(store, access.CLI, args.files, args.format, args.cluster)
     if not result.ok:
         _problems(result.problems)
         fail(f"{len(result.problems)} problem(s) in {', '.join(args.files)}; nothing was imported")
@@ -32,7 +34,11 @@ def import_cmd(store, args) -> int:
               f"{result.unchanged}); nothing was imported", file=sys.stderr)
         return 0
     print(f"imported {result.rows} rows for {', '.join(result.periods)} (run {result.run_id})", file=sys.stderr)
-    write_csv(["period", "currency", "billed", "effective"], runs.period_totals(store, access.CLI, result.run_id))
+    usage = runs.usage_totals(store, access.CLI, result.run_id)
+    if usage:
+        write_csv(["period", "metric", "cluster", "keys", "days", "rows"], usage)
+    else:
+        write_csv(["period", "currency", "billed", "effective"], runs.period_totals(store, access.CLI, result.run_id))
     return 0
 
 
@@ -103,7 +109,9 @@ def tags_promote(store, args) -> int:
 def register(sub) -> None:
     p = add_verb(sub, "import")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", default="auto", choices=["auto", *FORMATS])
+    p.add_argument("--format", default="auto", choices=["auto", *FORMATS, *USAGE_FORMATS])
+    p.add_argument("--cluster", default=None, help="the Kubernetes cluster of usage files that name none "
+                                                   "(OpenCost's CSV export)")
     p.set_defaults(run=import_cmd)
     p = add_verb(sub, "refresh")
     p.add_argument("--source", default=None)

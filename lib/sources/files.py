@@ -8,12 +8,14 @@ Register it in FORMATS; `import_files` detects, loads and hands the views to ing
 A format whose files only make sense together (Azure actual + amortized) also exposes
     combine(con, [(file name, view)]) -> [(file name, view)]
 which `import_files` calls with all of that format's views of one import.
+Usage files (OpenCost data, generic usage CSVs: lib.sources.usage_files) are detected here too
+and go to the usage lake instead.
 """
 
 from pathlib import Path
 
 from lib.core.problems import Problem
-from lib.sources import aws_cur, azure_export, digests, focus_file, gcp_billing, gcp_focus
+from lib.sources import aws_cur, azure_export, digests, focus_file, gcp_billing, gcp_focus, usage_files
 from lib.sources.ingest import IngestResult, ingest
 from lib.store.guard import ImportGuard
 from lib.store.state import Store
@@ -31,6 +33,8 @@ def header_columns(con, path: str) -> list[str]:
 
 
 def detect(con, path: str) -> str | None:
+    if path.lower().endswith(".json"):
+        return usage_files.sniff(path, None)
     try:
         columns = header_columns(con, path)
     except Exception:
@@ -38,13 +42,19 @@ def detect(con, path: str) -> str | None:
     for name, module in FORMATS.items():
         if module.sniff(columns):
             return name
-    return None
+    return usage_files.sniff(path, columns)
 
 
 def import_files(store: Store, con, paths: list[str], fmt: str = "auto", actor: str = "system",
-                 source: str | None = None) -> IngestResult:
-    """Normalize and ingest files as one run; any problem in any file loads nothing."""
+                 source: str | None = None, cluster: str | None = None) -> IngestResult:
+    """Normalize and ingest files as one run; any problem in any file loads nothing.
+
+    `cluster` names the Kubernetes cluster of usage files that carry none (OpenCost's CSV export).
+    """
     with ImportGuard(store):  # first cleans up after a killed import, when none is running
+        chosen = [detect(con, str(p)) if fmt == "auto" else fmt for p in paths]
+        if any(c in usage_files.FORMATS for c in chosen):
+            return usage_files.import_usage(store, con, paths, chosen, actor, source, cluster)
         inputs, problems, formats = prepare(con, paths, fmt)
         if problems:
             return IngestResult(None, problems=tuple(problems))

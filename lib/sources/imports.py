@@ -22,17 +22,21 @@ from lib.store.lake import new_duck
 from lib.store.state import Store, state
 
 
-def import_paths(store: Store, user, paths: list[str], fmt: str = "auto") -> IngestResult:
-    """Normalize and ingest files as one run (all or nothing), and record it in the audit trail."""
+def import_paths(store: Store, user, paths: list[str], fmt: str = "auto", cluster: str | None = None) -> IngestResult:
+    """Normalize and ingest files as one run (all or nothing), and record it in the audit trail.
+
+    `cluster` names the Kubernetes cluster of usage files that carry none (OpenCost's CSV export).
+    """
     access.require(user, "manage_sources")
-    result = import_files(store, new_duck(), [str(p) for p in paths], fmt, actor=user.username)
+    result = import_files(store, new_duck(), [str(p) for p in paths], fmt, actor=user.username, cluster=cluster)
     audit.record(store, user, "import.file", ", ".join(Path(p).name for p in paths),
                  {"format": fmt, "ok": result.ok, "rows": result.rows, "run_id": result.run_id,
-                  "periods": list(result.periods)})
+                  "periods": list(result.periods), **({"cluster": cluster} if cluster else {})})
     return result
 
 
-def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str = "auto") -> IngestResult:
+def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str = "auto",
+                   cluster: str | None = None) -> IngestResult:
     """Import uploaded (file name, content) pairs; they are written to a private temporary folder first."""
     access.require(user, "manage_sources")
     with ImportGuard(store), tempfile.TemporaryDirectory(dir=store.lake / "staging") as tmp:
@@ -43,7 +47,7 @@ def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str 
             path.parent.mkdir()
             path.write_bytes(content)
             paths.append(str(path))
-        return import_paths(store, user, paths, fmt)
+        return import_paths(store, user, paths, fmt, cluster)
 
 
 def unpromoted(store: Store) -> list[tuple[str, str, str, str]]:

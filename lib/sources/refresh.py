@@ -8,6 +8,7 @@ settings.example.yaml at the repository root):
         provider: aws               # aws | azure | gcp | any (folder)
         kind: cost-explorer         # cost-explorer | s3-export | azure-query | azure-export-folder
                                     # | azure-export-blob | bigquery-export | folder
+                                    # | opencost (usage data, not charges: lib.sources.opencost_api)
         params: {tag_key: team}     # kind-specific, listed in each connector's docstring
 
 Credentials come from each SDK's standard chain (AWS profiles/roles/env keys,
@@ -36,6 +37,7 @@ from lib.core.periods import is_period
 from lib.core.problems import Problem
 from lib.core.sql import literal
 from lib.sources.ingest import ingest
+from lib.sources.usage_ingest import ingest_usage
 from lib.store import audit, secret
 from lib.store.guard import ImportGuard
 from lib.store.lake import new_duck
@@ -43,7 +45,7 @@ from lib.store.state import Store, now_iso, state
 
 DEMO_SOURCE = "demo"  # the lake source of the demo generator's charges: reserved, no configured source uses it
 KINDS = ("cost-explorer", "s3-export", "azure-query", "azure-export-folder", "azure-export-blob", "bigquery-export",
-         "folder")
+         "folder", "opencost")
 SECRET_PARAMS = ("secret", "password", "key", "client_secret", "account_key", "sas_token", "connection_string")
 
 
@@ -126,17 +128,19 @@ def connector(kind: str):
         from lib.sources import azure_blob as module
     elif kind == "bigquery-export":
         from lib.sources import gcp_api as module
+    elif kind == "opencost":
+        from lib.sources import opencost_api as module
     else:
         from lib.sources import folder as module
     return module
 
 
-def outside(con, inputs: list[tuple[str, str]], months: list[str]) -> list[Problem]:
+def outside(con, inputs: list[tuple[str, str]], months: list[str], column: str = "BillingPeriodStart") -> list[Problem]:
     """Rows of a period that was not asked for: a source must not touch other periods."""
-    union = " union all ".join(f"select {literal(n)} as f, BillingPeriodStart from {v}" for n, v in inputs)
-    rows = con.execute(f"select f, strftime(try_cast(BillingPeriodStart as timestamp), '%Y-%m') as p, count(*) "
+    union = " union all ".join(f"select {literal(n)} as f, {column} as d from {v}" for n, v in inputs)
+    rows = con.execute(f"select f, strftime(try_cast(d as timestamp), '%Y-%m') as p, count(*) "
                        f"from ({union}) group by 1, 2 order by 1, 2").fetchall()
-    return [Problem(f, None, "BillingPeriodStart", f"{n} rows are in billing period {p}, not in the requested "
+    return [Problem(f, None, column, f"{n} rows are in billing period {p}, not in the requested "
                     f"{', '.join(months)}") for f, p, n in rows if p not in months]
 
 
@@ -146,21 +150,23 @@ def refresh_source(store: Store, src: Source, user, months: list[str], progress=
     started = time.time()
     con = new_duck()
     # The guard covers the download too: its work folder is in staging, which a recovery empties.
+    module = connector(src.kind)
+    usage = getattr(module, "USAGE", False)  # usage data (OpenCost) goes to the usage lake
     with ImportGuard(store), tempfile.TemporaryDirectory(dir=store.lake / "staging") as workdir:
         try:
-            inputs, problems = connector(src.kind).fetch(src, con, months, Path(workdir), progress)
+            inputs, problems = module.fetch(src, con, months, Path(workdir), progress)
         except Exception as exc:  # SDK errors not handled by a connector: report, keep the old data
             inputs, problems = [], [Problem(src.name, None, None, f"{type(exc).__name__}: {exc}".splitlines()[0])]
         if not problems and not inputs:
             problems = [Problem(src.name, None, None, f"no billing data found for {', '.join(months)}")]
         if not problems:
-            problems = outside(con, inputs, months)
+            problems = outside(con, inputs, months, "UsageDate" if usage else "BillingPeriodStart")
         if problems:
             run_id = record_failure(store, src.name, f"refresh {', '.join(months)}", user, problems, started)
             result = RunResult(src.name, False, run_id, problems=tuple(problems))
         else:
-            got = ingest(store, con, inputs, source=src.name, label=f"refresh {', '.join(months)}",
-                         actor=user.username)
+            got = (ingest_usage if usage else ingest)(store, con, inputs, source=src.name,
+                                                      label=f"refresh {', '.join(months)}", actor=user.username)
             result = RunResult(src.name, got.ok, got.run_id, got.rows, got.periods, got.totals, got.problems,
                                got.unchanged)
     audit.record(store, user, "refresh.run", src.name, {"months": months, "ok": result.ok, "rows": result.rows,

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from lib.core import access
+from lib.store import usage
 from lib.store.lake import lake_source, new_duck
 from lib.store.state import Store, state
 
@@ -42,7 +43,9 @@ def freshness(store: Store) -> list[SourceStatus]:
     """Per source: last successful refresh, newest period served, last outcome."""
     sql = """
         select r.source, max(case when r.outcome = 'ok' then r.finished_at end),
-               (select max(period) from lake_files f where f.source = r.source and f.active = 1),
+               (select max(period) from (select period from lake_files f where f.source = r.source and f.active = 1
+                                         union all select period from usage_files u
+                                         where u.source = r.source and u.active = 1)),
                (select outcome from ingest_runs l where l.source = r.source order by id desc limit 1), count(*)
         from ingest_runs r group by r.source order by r.source"""
     with state(store) as db:
@@ -62,6 +65,19 @@ def period_totals(store: Store, user: access.User, run_id: int | None) -> list[t
     con = new_duck()
     return con.execute(f"select x_BillingPeriod, BillingCurrency, sum(BilledCost), sum(EffectiveCost) "
                        f"from {lake_source(store, files)} group by 1, 2 order by 1, 2").fetchall()
+
+
+def usage_totals(store: Store, user: access.User, run_id: int | None) -> list[tuple]:
+    """(period, metric, cluster, keys, days, rows) of the usage one run loaded, from its lake files (admins only)."""
+    access.require(user, "manage_sources")
+    with state(store) as db:
+        files = [str(store.lake / r[0]) for r in db.execute("select path from usage_files where run_id = ?",
+                                                              (run_id,)).fetchall()]
+    if not files:
+        return []
+    return new_duck().execute(
+        f"select x_UsagePeriod, Metric, Cluster, count(distinct UsageKey), count(distinct UsageDate), count(*) "
+        f"from {usage.parquet_source(files)} group by 1, 2, 3 order by 1, 2, 3").fetchall()
 
 
 def source_table(store: Store, configured: list) -> list[dict]:

@@ -63,7 +63,7 @@ def recover_interrupted(store: Store) -> list[int]:
     """Mark runs left 'running' as 'interrupted' and remove what they left; call only with no import running.
 
     A killed run never reached its swap's transaction, so none of its files are in the
-    manifest: the ones it had already moved into lake/charges are deleted, and so is
+    manifest: the ones it had already moved into lake/charges or lake/usage are deleted, and so is
     everything in lake/staging (its working folders). Returns the run ids marked.
     """
     with state(store, write=True) as db:
@@ -71,10 +71,12 @@ def recover_interrupted(store: Store) -> list[int]:
         db.execute("update ingest_runs set outcome = 'interrupted', problems = ?, "
                    "finished_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') where outcome = 'running'",
                    (json.dumps([INTERRUPTED]),))
-        kept = {r[0] for r in db.execute(f"select path from lake_files where run_id in ({', '.join('?' * len(ids))})",
-                                         ids)}
+        marks = ", ".join("?" * len(ids))
+        kept = {r[0] for r in db.execute(f"select path from lake_files where run_id in ({marks}) union "
+                                         f"select path from usage_files where run_id in ({marks})", ids + ids)}
     for run in ids:
-        for path in (store.lake / "charges").glob(f"*/*/*/run-{run}-*.parquet"):
+        for path in [*(store.lake / "charges").glob(f"*/*/*/run-{run}-*.parquet"),
+                     *(store.lake / "usage").glob(f"*/*/*/*/run-{run}-*.parquet")]:
             if path.relative_to(store.lake).as_posix() not in kept:
                 path.unlink(missing_ok=True)
     for entry in (store.lake / "staging").iterdir():

@@ -40,13 +40,18 @@ def extract(key: str) -> str:
     The exact key is a cheap JSON path lookup; listing the keys to compare them without case runs
     only when the text holds the key in another case.
     """
+    return f"{json_value(key, 'Tags')} as {alias(key)}"
+
+
+def json_value(key: str, column: str) -> str:
+    """SQL for the value of `key` (lower case) in the JSON object text of `column`, key matched ignoring case."""
     lower, plain = key.lower(), key.lower().replace('"', "")
-    found = f"list_filter(json_keys(Tags), k -> lower(k) = {literal(lower)})[1]"
-    any_case = f"json_extract_string(Tags, '$.\"' || {found} || '\"')"
+    found = f"list_filter(json_keys({column}), k -> lower(k) = {literal(lower)})[1]"
+    any_case = f"json_extract_string({column}, '$.\"' || {found} || '\"')"
     exact, quoted = literal(f'$."{plain}"'), literal(f'"{plain}"')
-    return (f"case when json_valid(Tags) and json_type(Tags) = 'OBJECT' then coalesce("
-            f"json_extract_string(Tags, {exact}), "
-            f"case when contains(lower(Tags), {quoted}) then {any_case} end) end as {alias(key)}")
+    return (f"case when json_valid({column}) and json_type({column}) = 'OBJECT' then coalesce("
+            f"json_extract_string({column}, {exact}), "
+            f"case when contains(lower({column}), {quoted}) then {any_case} end) end")
 
 
 

@@ -4,6 +4,10 @@
       - {id: engineering, name: Engineering, heads: [dana], gl_account: "6100"}
     teams:
       - {id: web, name: Web, department: engineering, cost_center: "CC-101", aliases: [frontend], owners: [wes]}
+      - {id: checkout, name: Checkout, department: engineering, namespaces: [checkout, shared-prod/cart]}
+
+`namespaces` are the Kubernetes namespaces whose usage counts as the team's in usage splits:
+`checkout` in any cluster, `shared-prod/cart` only in cluster shared-prod (that wins there).
 
 >>> org, errors = parse_org(text)      # doctest: +SKIP
 >>> org.resolve("Frontend")            # doctest: +SKIP
@@ -35,6 +39,7 @@ class Team:
     cost_center: str = ""
     aliases: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()  # 'namespace' (any cluster) or 'cluster/namespace'
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,22 @@ class Org:
                 out[alias.lower()] = t.id
         return out
 
+    def namespaces(self) -> list[tuple[str, str, str]]:
+        """(cluster, namespace, team) for every namespace a team lists; cluster '' means any cluster.
+
+        >>> Org(teams=(Team("web", "Web", "eng", namespaces=("shop", "prod/cart")),)).namespaces()
+        [('', 'shop', 'web'), ('prod', 'cart', 'web')]
+        """
+        return [(*split_namespace(n), t.id) for t in self.teams for n in t.namespaces]
+
     def teams_of(self, departments: frozenset[str] | None) -> list[Team]:
         return [t for t in self.teams if departments is None or t.department in departments]
+
+
+def split_namespace(entry: str) -> tuple[str, str]:
+    """'cluster/namespace' -> (cluster, namespace); a bare namespace -> ('', namespace)."""
+    cluster, _, namespace = entry.rpartition("/")
+    return cluster, namespace
 
 
 def _strings(value, where: str, errors: list[str]) -> tuple[str, ...]:
@@ -103,7 +122,8 @@ def parse_org(text: str, source: str = "org.yaml") -> tuple[Org | None, list[str
             continue
         teams.append(Team(str(t["id"]), str(t.get("name") or t["id"]), str(t.get("department") or ""),
                           str(t.get("cost_center") or ""), _strings(t.get("aliases"), where + ", aliases", errors),
-                          _strings(t.get("owners"), where + ", owners", errors)))
+                          _strings(t.get("owners"), where + ", owners", errors),
+                          _strings(t.get("namespaces"), where + ", namespaces", errors)))
     errors += _check(Org(tuple(depts), tuple(teams)), source)
     return (None, errors) if errors else (Org(tuple(depts), tuple(teams)), [])
 
@@ -128,6 +148,21 @@ def _check(org: Org, source: str) -> list[str]:
             elif key in seen and name == t.id:
                 errors.append(f"{source}: team {t.id}: id is used twice")
             seen.setdefault(key, t.id)
+    return errors + _check_namespaces(org, source)
+
+
+def _check_namespaces(org: Org, source: str) -> list[str]:
+    """Each namespace (per cluster, or for any cluster) belongs to one team."""
+    errors, owner = [], {}
+    for t in org.teams:
+        for entry in t.namespaces:
+            cluster, namespace = split_namespace(entry.strip())
+            if not namespace or (entry.strip().endswith("/") or entry.strip().startswith("/")):
+                errors.append(f"{source}: team {t.id}, namespaces: {entry!r} is not 'namespace' or 'cluster/namespace'")
+            elif (cluster, namespace) in owner and owner[(cluster, namespace)] != t.id:
+                errors.append(f"{source}: team {t.id}, namespaces: {entry!r} is already listed by team "
+                              f"{owner[(cluster, namespace)]}")
+            owner.setdefault((cluster, namespace), t.id)
     return errors
 
 
@@ -136,7 +171,8 @@ def dump_org(org: Org) -> str:
         "departments": [{"id": d.id, "name": d.name, "heads": list(d.heads), "gl_account": d.gl_account}
                         for d in org.departments],
         "teams": [{"id": t.id, "name": t.name, "department": t.department, "cost_center": t.cost_center,
-                   "aliases": list(t.aliases), "owners": list(t.owners)} for t in org.teams],
+                   "aliases": list(t.aliases), "owners": list(t.owners),
+                   **({"namespaces": list(t.namespaces)} if t.namespaces else {})} for t in org.teams],
     }
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 

@@ -8,6 +8,10 @@
         match: {service_name: "AWS Support*"}
         split: proportional                # or even, or {web: 60, search: 40}
         among: [web, search]
+      - name: Shared cluster
+        match: {tags.eks:cluster-name: shared-prod}
+        split: {usage: kubernetes, cluster: shared-prod, weight: cost}   # by usage: lib.config.usage_split
+        idle: share
 
 Rules are evaluated top to bottom; the first whose match fits a charge decides it.
 
@@ -23,9 +27,10 @@ import yaml
 
 from lib.config import engines
 from lib.config.org import Org
+from lib.config.usage_split import UsageSplit, dump_usage, parse_usage
 from lib.core import focus
 
-RULE_KEYS = {"name", "match", "to", "split", "among", "description"}
+RULE_KEYS = {"name", "match", "to", "split", "among", "idle", "description"}
 MATCH_FIELDS = set(focus.SNAKE_TO_COLUMN)
 
 
@@ -41,7 +46,8 @@ class Rule:
     match: tuple[Condition, ...]
     to: str | None = None  # a team id
     to_tag: str | None = None  # tag key whose value names the team
-    split: str | tuple[tuple[str, Decimal], ...] | None = None  # 'even' | 'proportional' | ((team, pct), ...)
+    # 'even' | 'proportional' | ((team, pct), ...) | a split by measured usage
+    split: str | tuple[tuple[str, Decimal], ...] | UsageSplit | None = None
     among: tuple[str, ...] = ()
 
 
@@ -147,6 +153,14 @@ def _parse_rule(raw, i: int, org: Org, source: str, errors: list[str]) -> Rule |
             return Rule(name, match, to_tag=to[4:].lower())
         return Rule(name, match, to=_team(org, to, f"{where}, to", errors))
     among = tuple(t for t in (_team(org, n, f"{where}, among", errors) for n in _patterns(raw.get("among") or [])) if t)
+    if isinstance(split, dict) and "usage" in split:
+        parsed = parse_usage(split, raw.get("idle"), org, where, errors)
+        if raw.get("among"):
+            errors.append(f"{where}: 'among' goes with even or proportional splits; a usage split goes to the "
+                          f"teams whose usage it measures")
+        return Rule(rule.name, match, split=parsed)
+    if "idle" in raw:
+        errors.append(f"{where}, idle: goes with split: {{usage: kubernetes, ...}}")
     parsed = _parse_split(split, org, where, errors)
     if isinstance(parsed, tuple) and raw.get("among"):
         errors.append(f"{where}: 'among' goes with even or proportional splits, not fixed percentages")
@@ -213,6 +227,10 @@ def dump_rules(rules: tuple[Rule, ...]) -> str:
             item["to"] = r.to
         elif r.to_tag:
             item["to"] = f"tag:{r.to_tag}"
+        elif isinstance(r.split, UsageSplit):
+            item["split"], idle = dump_usage(r.split)
+            if idle is not None:
+                item["idle"] = idle
         else:
             item["split"] = r.split if isinstance(r.split, str) else {t: int(p) if p == int(p) else float(p)
                                                                       for t, p in r.split}
@@ -220,12 +238,6 @@ def dump_rules(rules: tuple[Rule, ...]) -> str:
                 item["among"] = list(r.among)
         out.append(item)
     return yaml.safe_dump({"rules": out}, sort_keys=False, allow_unicode=True)
-
-
-
-
-
-
 
 
 def diff(old: RuleVersion, new: RuleVersion) -> str:

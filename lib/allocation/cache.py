@@ -2,8 +2,8 @@
 
 The SQL that allocates is in engine.py; this module decides what to (re)compute.
 
-A period's cache key is its lake files, its rules version, the org version and the
-proportional basis: a refresh of one month or a rule change effective from a month
+A period's cache key is its lake files (charges and usage), its rules version, the org version
+and the proportional basis: a refresh of one month or a rule change effective from a month
 recomputes only the months it touches. A closed month reads its pinned inputs.
 Beside each allocation its cells (lib.allocation.cells: the period rounded to cents once) are
 cached, and the view `cells` reads them; a closed month reads the cells frozen at its close.
@@ -23,12 +23,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.allocation import cells, engine
+from lib.allocation import cells, engine, tables
 from lib.config.org import parse_org
 from lib.config.rules import parse_rules, tag_keys
 from lib.config.versions import version_for_period
 from lib.core.sql import literal_list
-from lib.store import crypto, tags
+from lib.store import crypto, tags, usage
 from lib.store.state import Store, now_iso, state
 
 
@@ -41,6 +41,7 @@ class PeriodInputs:
     org_version: int
     org_yaml: str
     basis: str
+    usage_files: tuple[str, ...] = ()  # the period's usage (lib.store.usage), for usage splits
 
 
 def proportional_basis(store: Store) -> str:
@@ -58,27 +59,33 @@ def _org_version(db, version: int | None) -> tuple[int, str]:
 def inputs(store: Store, period: str) -> PeriodInputs:
     """What the allocation of a period reads: pinned if the month is closed, else the current state."""
     with state(store) as db:
-        pin = db.execute("select file_ids, rules_version, org_version from period_pins where period = ?",
-                         (period,)).fetchone()
+        pin = db.execute("select file_ids, rules_version, org_version, usage_file_ids from period_pins "
+                         "where period = ?", (period,)).fetchone()
         if pin:
             ids = [int(i) for i in pin[0].split(",") if i]
             marks = ",".join("?" * len(ids))
             files = [r[0] for r in db.execute(f"select path from lake_files where id in ({marks}) order by path", ids)]
+            used = [int(i) for i in pin[3].split(",") if i]
+            used_files = [r[0] for r in db.execute(f"select path from usage_files where id in "
+                                                   f"({','.join('?' * len(used))}) order by path", used)]
             rv = db.execute("select id, yaml from rule_versions where id = ?", (pin[1],)).fetchone()
             org = _org_version(db, pin[2])
         else:
             files = [r[0] for r in db.execute("select path from lake_files where active = 1 and period = ? "
                                                "order by path", (period,))]
+            used_files = [r[0] for r in db.execute("select path from usage_files where active = 1 and period = ? "
+                                                    "order by path", (period,))]
             rv = version_for_period(store, period)
             rv = (rv.id, rv.yaml) if rv else None
             org = _org_version(db, None)
     return PeriodInputs(period, tuple(str(store.lake / f) for f in files), rv[0] if rv else 0,
-                        rv[1] if rv else "rules: []\n", org[0], org[1], proportional_basis(store))
+                        rv[1] if rv else "rules: []\n", org[0], org[1], proportional_basis(store),
+                        tuple(str(store.lake / f) for f in used_files))
 
 
 def cache_key(inp: PeriodInputs) -> str:
     """Names the inputs, with lake paths relative to the lake so a copied data folder keeps its cache."""
-    files = [f.split("/lake/", 1)[-1] for f in inp.files]
+    files = [f.split("/lake/", 1)[-1] for f in (*inp.files, *inp.usage_files)]
     text = "|".join([*files, f"r{inp.rules_version}", f"o{inp.org_version}", inp.basis, *engine.DIMS])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -112,8 +119,7 @@ def ensure_period(store: Store, con, period: str) -> tuple[str | None, list[str]
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
     tmp = unique_tmp(out)
-    engine.allocate(con, lake_for(store, inp, rules), period, rules, org, inp.rules_version, str(tmp),
-                    inp.basis)
+    allocate_inputs(store, con, inp, rules, org, str(tmp))
     os.replace(tmp, out)
     with state(store, write=True) as db:
         db.execute("insert or replace into allocation_cache values (?, ?, ?, ?, ?)",
@@ -145,6 +151,18 @@ def unique_tmp(out: Path) -> Path:
 def lake_for(store: Store, inp: PeriodInputs, rules) -> str:
     """SQL reading the period's lake files with the tag columns the rules read (lib.store.tags)."""
     return tags.source(store, list(inp.files), tag_keys(rules))
+
+
+def usage_for(inp: PeriodInputs, rules) -> str:
+    """SQL reading the period's usage with the namespace label columns the rules read (lib.store.usage)."""
+    return usage.source(list(inp.usage_files), tables.label_keys(rules))
+
+
+def allocate_inputs(store: Store, con, inp: PeriodInputs, rules, org, out_path: str, dims=engine.DIMS,
+                    grain: str = "day", source: str | None = None) -> None:
+    """engine.allocate over a period's inputs: its charges (or `source`) and its usage."""
+    engine.allocate(con, source or lake_for(store, inp, rules), inp.period, rules, org, inp.rules_version,
+                    out_path, inp.basis, dims, grain, usage_for(inp, rules))
 
 
 def periods(store: Store) -> list[str]:
@@ -191,6 +209,7 @@ def state_signature(store: Store) -> str:
             "select (select coalesce(max(id), 0) from lake_files), (select count(*) from lake_files where active = 1), "
             "(select coalesce(max(id), 0) from rule_versions), (select coalesce(max(id), 0) from org_versions), "
             "(select count(*) || max(pinned_at) from period_pins), "
+            "(select coalesce(max(id), 0) || '.' || count(*) from usage_files where active = 1), "
             "(select value from settings where key = 'proportional_basis')").fetchone()
     return "|".join(str(v) for v in row)
 

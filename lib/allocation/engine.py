@@ -7,7 +7,8 @@ For one billing period:
    first match wins, so rules are never evaluated per charge row;
 3. assign (`to`, `to: tag:<key>`) or split through a small (rule, currency, team, share)
    table: fixed percentages, even, or proportional to each team's direct cost in the
-   period (on the proportional basis, effective cost unless configured);
+   period (on the proportional basis, effective cost unless configured); usage splits go
+   through a small (rule, day, team, share) table of measured usage (lib.allocation.weights);
 4. give each split's rounding residual to its largest share, so for every period, currency
    and cost column, allocated plus Unallocated equals the bill exactly.
 
@@ -22,13 +23,14 @@ import re
 import uuid
 from dataclasses import dataclass
 
-import pyarrow as pa
-
+from lib.allocation import weights
+from lib.allocation.tables import small_tables, temp_table, usage_rules
 from lib.config.org import UNALLOCATED, Org
 from lib.config.rules import Condition, Rule, tag_keys
 from lib.core import focus
 from lib.core.sql import literal
 from lib.store import crypto
+from lib.store import usage as usage_lake
 from lib.store.tags import alias
 
 DIMS = ("ProviderName", "ServiceName", "ServiceCategory", "SubAccountId", "SubAccountName", "RegionId",
@@ -108,43 +110,6 @@ class Step:
     params: tuple = ()
 
 
-def temp_table(con, name: str, data: pa.Table) -> None:
-    con.register(f"{name}_arrow", data)
-    try:
-        con.execute(f"create or replace temp table {name} as select * from {name}_arrow")
-    finally:
-        con.unregister(f"{name}_arrow")
-
-
-def arrow_table(columns: dict[str, pa.DataType], rows: list[tuple]) -> pa.Table:
-    return pa.table({c: pa.array([r[i] for r in rows], type=t) for i, (c, t) in enumerate(columns.items())})
-
-
-def org_tables(org: Org, prefix: str) -> dict[str, pa.Table]:
-    """Small tables for the org: team -> department, and every lower-cased name/alias -> team."""
-    teams, names = [(t.id, t.department) for t in org.teams], list(org.names().items())
-    return {f"{prefix}_teams": arrow_table({"team": pa.string(), "department": pa.string()}, teams),
-            f"{prefix}_names": arrow_table({"name": pa.string(), "team": pa.string()}, names)}
-
-
-def rule_tables(rules: tuple[Rule, ...], x: str) -> dict[str, pa.Table]:
-    """(idx, name, kind, team, tag_key) per rule and (idx, kind, team, pct) per split member."""
-    rows, members = [], []
-    for i, r in enumerate(rules):
-        if r.split is None:
-            rows.append((i, r.name, "tag" if r.to_tag else "to", r.to, r.to_tag))
-            continue
-        rows.append((i, r.name, "split", None, None))
-        if isinstance(r.split, tuple):
-            members += [(i, "fixed", team, pct) for team, pct in r.split]
-        else:
-            members += [(i, r.split, team, None) for team in r.among] or [(i, r.split, None, None)]
-    text = pa.string()
-    cols = {"idx": pa.int32(), "name": text, "kind": text, "team": text, "tag_key": text}
-    split_cols = {"idx": pa.int32(), "kind": text, "team": text, "pct": pa.decimal128(38, 12)}
-    return {f"{x}_r": arrow_table(cols, rows), f"{x}_s": arrow_table(split_cols, members)}
-
-
 def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, grain: str) -> list[Step]:
     """{x}_k (the period's distinct match keys, each with its rule) and {x}_gk (charges summed per rule and team).
 
@@ -171,8 +136,12 @@ def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, gra
     on = " and ".join(f"coalesce(c.{col}, '') = coalesce(k.{col}, '')" for col in match_cols) or "true"
     # Dimensions finer than DIMS (resources) are kept for charges a rule gives to one team; a split
     # keeps its rule and coarse dimensions only, since each of its rows is repeated once per team.
-    cols = [f"c.{d}" if d in DIMS else f"case when k.kind = 'split' then null else c.{d} end as {d}" for d in dims]
-    gk = (f"select c.BillingCurrency, {GRAINS[grain]} as ChargeDate, "
+    cols = [f"c.{d}" if d in DIMS else f"case when k.kind in ('split', 'usage') then null else c.{d} end as {d}"
+            for d in dims]
+    day = GRAINS[grain]
+    if grain != "day" and usage_rules(rules):  # usage weighs each day: those rows stay daily until the result
+        day = f"case when k.kind = 'usage' then {GRAINS['day']} else {day} end"
+    gk = (f"select c.BillingCurrency, {day} as ChargeDate, "
           f"{', '.join(cols)}, k.rule_idx, k.rule, k.kind, k.team, k.reason, "
           f"sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective, "
           f"sum(coalesce(c.ListCost, c.BilledCost)) as list, count(*) as charges "
@@ -212,35 +181,41 @@ def _shares_sql(x: str, basis: str) -> str:
         from totals where total > 0"""
 
 
-def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], dim_cols=DIMS) -> str:
+def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], dim_cols=DIMS,
+                usage: bool = False, grain: str = "day") -> str:
     """The allocation of the period at (day, team, rule, dims) grain, residuals to the largest share."""
     dims = ", ".join(dim_cols)
     group = ", ".join(group_cols)
-    amounts = ", ".join(f"cast(g.{c} * s.share as decimal(38,12)) as {c}" for c in ("billed", "effective", "list"))
+    amounts = ", ".join(f"cast(g_{c} * share as decimal(38,12)) as {c}" for c in ("billed", "effective", "list"))
     fix = ", ".join(f"case when rk = 1 then {c} + (g_{c} - sum({c}) over (partition by {group})) else {c} end as {c}"
                     for c in ("billed", "effective", "list"))
+    keep = (f"{', '.join(f'g.{c}' for c in group_cols)}, g.rule, s.team, s.share, {{reason}} as reason, "
+            f"g.billed as g_billed, g.effective as g_effective, g.list as g_list, g.charges")
+    joined = (f"select {keep.format(reason='cast(null as varchar)')} from gk g join {x}_sh s "
+              f"on s.rule_idx = g.rule_idx and s.BillingCurrency = g.BillingCurrency where g.kind = 'split'")
+    if usage:  # usage shares are per day, the same in every currency
+        joined += (f" union all select {keep.format(reason='s.reason')} from gk g join {x}_ush s "
+                   f"on s.rule_idx = g.rule_idx and s.ChargeDate = g.ChargeDate where g.kind = 'usage'")
+    day = "cast(date_trunc('month', ChargeDate) as date)" if grain == "month" else "ChargeDate"
     return f"""
         with has_share as (select distinct rule_idx, BillingCurrency from {x}_sh),
         gk as (
             select g.*, h.rule_idx is not null as shared from {x}_gk g
             left join has_share h on h.rule_idx = g.rule_idx and h.BillingCurrency = g.BillingCurrency),
         parts as (
-            select {", ".join(f"g.{c}" for c in group_cols)}, g.rule, s.team, s.share,
-                   g.billed as g_billed, g.effective as g_effective, g.list as g_list, g.charges, {amounts},
-                   row_number() over (partition by {", ".join(f"g.{c}" for c in group_cols)}
-                                      order by s.share desc, s.team) as rk
-            from gk g join {x}_sh s on s.rule_idx = g.rule_idx and s.BillingCurrency = g.BillingCurrency
-            where g.kind = 'split'),
+            select *, {amounts}, row_number() over (partition by {group}
+                                                     order by share desc, coalesce(team, ''), coalesce(reason, '')) as rk
+            from ({joined}) j),
         split as (
-            select BillingCurrency, ChargeDate, {dims}, rule, team, share, cast(null as varchar) as reason,
-                   charges, {fix} from parts),
+            select BillingCurrency, ChargeDate, {dims}, rule, team, share, reason, charges, {fix} from parts),
         rest as (
             select BillingCurrency, ChargeDate, {dims}, rule, team, cast(1 as decimal(18,12)) as share,
                    case when kind = 'split' and not shared then '{ZERO_BASE}' else reason end as reason,
                    charges, billed, effective, list
-            from gk g where kind is distinct from 'split' or not shared),
+            from gk g where (kind is distinct from 'split' and kind is distinct from 'usage')
+                            or (kind = 'split' and not shared)),
         both_ as (select * from split union all select * from rest)
-        select {literal(period)} as x_BillingPeriod, ChargeDate, BillingCurrency,
+        select {literal(period)} as x_BillingPeriod, {day} as ChargeDate, BillingCurrency,
                coalesce(b.team, '{UNALLOCATED}') as team, coalesce(t.department, '{UNALLOCATED}') as department,
                b.rule, {int(rules_version)} as rules_version, b.reason, b.share, {dims},
                sum(billed) as billed, sum(effective) as effective, sum(list) as list,
@@ -250,24 +225,30 @@ def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], 
 
 
 def steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_version: int, x: str,
-          basis: str = "effective", dims: tuple[str, ...] = DIMS, grain: str = "day") -> list[Step]:
+          basis: str = "effective", dims: tuple[str, ...] = DIMS, grain: str = "day",
+          usage_sql: str | None = None) -> list[Step]:
     """The allocation of one period as SQL steps; each reads earlier ones, the last is the result.
 
-    They also read the small tables of `org_tables(org, x)` and `rule_tables(rules, x)`. Besides the
-    lake columns, `source_sql` has a "tag:<key>" column for each of `tag_keys(rules)`: promoted lake
-    columns or values read from the JSON `Tags` (lib.store.tags.source), the one engine-specific piece.
+    They also read the small tables of `tables.small_tables(org, rules, x)`. Besides the lake
+    columns, `source_sql` has a "tag:<key>" column for each of `tag_keys(rules)`: promoted lake
+    columns or values read from the JSON `Tags` (lib.store.tags.source). `usage_sql` reads the
+    period's usage (lib.store.usage.source, with a "label:<key>" column per `tables.label_keys`);
+    only usage splits read it. These two FROM items are the engine-specific pieces.
     """
     if basis not in COSTS:
         raise ValueError(f"unknown proportional basis {basis!r}")
-    p = plan(rules)
+    p, usage = plan(rules), bool(usage_rules(rules))
     group_cols = ["BillingCurrency", "ChargeDate", *dims, "rule_idx"]  # one split group of gk
-    result = Step("result", _result_sql(x, period, rules_version, group_cols, dims))
-    return [*_group_steps(source_sql, period, p, rules, x, dims, grain),
-            Step(f"{x}_sh", _shares_sql(x, basis)), result]
+    out = [*_group_steps(source_sql, period, p, rules, x, dims, grain), Step(f"{x}_sh", _shares_sql(x, basis))]
+    if usage:
+        out += [Step(f"{x}_uk", weights.key_weights_sql(usage_sql or usage_lake.source([]), rules, x), (period,)),
+                Step(f"{x}_ush", weights.shares_sql(x))]
+    return [*out, Step("result", _result_sql(x, period, rules_version, group_cols, dims, usage, grain))]
 
 
 def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Org, rules_version: int,
-             out_path: str, basis: str = "effective", dims: tuple[str, ...] = DIMS, grain: str = "day") -> None:
+             out_path: str, basis: str = "effective", dims: tuple[str, ...] = DIMS, grain: str = "day",
+             usage_sql: str | None = None) -> None:
     """Allocate one billing period of `source_sql` (a FROM clause over lake rows) and write Parquet.
 
     `basis` (billed, effective or list) weighs proportional splits; the shares then apply to every cost column.
@@ -275,8 +256,8 @@ def allocate(con, source_sql: str, period: str, rules: tuple[Rule, ...], org: Or
     `grain` is day or month (one ChargeDate per month: far fewer rows at resource grain).
     """
     x = "a_" + uuid.uuid4().hex[:10]
-    todo = steps(source_sql, period, rules, rules_version, x, basis, dims, grain=grain)
-    tables = {**org_tables(org, x), **rule_tables(rules, x)}
+    todo = steps(source_sql, period, rules, rules_version, x, basis, dims, grain, usage_sql)
+    tables = small_tables(org, rules, x)
     try:
         for name, data in tables.items():
             temp_table(con, name, data)

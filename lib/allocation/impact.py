@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from lib.allocation import cache, cells, engine
+from lib.allocation import cache, cells
 from lib.allocation.engine import plan
 from lib.config.org import parse_org
 from lib.config.rules import Rule, parse_rules, tag_keys
+from lib.config.usage_split import UsageSplit
 from lib.core import access, focus
 from lib.core.memo import Memo
 from lib.core.sql import literal
@@ -42,6 +43,8 @@ def _destinations(rules: tuple[Rule, ...], idx: str) -> str:
             whens.append(f"when {i} then {literal('team:' + r.to)}")
         elif r.to_tag:
             whens.append(f"when {i} then 'tag:' || coalesce(lower(trim({alias(r.to_tag)})), '')")
+        elif isinstance(r.split, UsageSplit):
+            whens.append(f"when {i} then {literal(f'usage:{r.split}')}")
         else:
             shares = r.split if isinstance(r.split, str) else ",".join(f"{t}={p}" for t, p in r.split)
             whens.append(f"when {i} then {literal(f'split:{shares}:' + ','.join(r.among))}")
@@ -108,7 +111,7 @@ def _impact(store, con, inp: cache.PeriodInputs, period: str, draft_yaml: str, m
         return Impact(period, errors=problems)
     with tempfile.TemporaryDirectory() as tmp:
         after_path = str(Path(tmp) / "draft.parquet")
-        engine.allocate(con, source, period, draft, org, inp.rules_version, after_path, inp.basis)
+        cache.allocate_inputs(store, con, inp, draft, org, after_path, source=source)
         before = _team_totals(con, _parquet(cache.ensure_cells(store, period, before_path, con)), metric)
         after = _team_totals(con, f"({cells.lattice_sql(_parquet(after_path))})", metric)
     zero = Decimal(0)

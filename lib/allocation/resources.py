@@ -32,8 +32,7 @@ def allocated_file(store: Store, con, inp: cache.PeriodInputs, kind: str,
             return f"({cache.empty_sql(dims)})"
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.unique_tmp(out)
-        engine.allocate(con, cache.lake_for(store, inp, rules), inp.period, rules, org, inp.rules_version,
-                        str(tmp), inp.basis, dims, grain)
+        cache.allocate_inputs(store, con, inp, rules, org, str(tmp), dims, grain)
         os.replace(tmp, out)
     return parquet_source([str(out)])
 

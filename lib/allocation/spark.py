@@ -20,12 +20,13 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lib.allocation import cache, engine
+from lib.allocation import cache, engine, tables
 from lib.config import engines
 from lib.config.rules import tag_keys
 from lib.core import access
 from lib.core.sql import literal
 from lib.store import audit, crypto
+from lib.store import usage as usage_lake
 from lib.store.lake import parquet_source
 from lib.store.state import Store, now_iso, state
 from lib.store.tags import alias
@@ -136,14 +137,27 @@ def to_spark(sql: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
 
 
-def tag_sql(key: str) -> str:
+def tag_sql(key: str, column: str = "Tags") -> str:
     """A tag's value from the JSON `Tags` text, key matched case-insensitively (first match wins).
 
     Written in the DuckDB dialect like every step, transpiled with them; only the functions differ
     from lib.store.tags.extract, because Spark reads JSON with from_json instead of json_keys.
+    The same reads a namespace label from the usage's `Labels` (column="Labels").
     """
-    found = f"map_filter(from_json(Tags, 'map<string,string>'), (k, v) -> lower(k) = {literal(key.lower())})"
-    return f"try_element_at(map_values({found}), 1) as {alias(key)}"
+    found = f"map_filter(from_json({column}, 'map<string,string>'), (k, v) -> lower(k) = {literal(key.lower())})"
+    name = alias(key) if column == "Tags" else usage_lake.label_alias(key)
+    return f"try_element_at(map_values({found}), 1) as {name}"
+
+
+def _usage_view(spark, files: list[str], name: str, keys: tuple[str, ...]) -> None:
+    """The period's usage as view `name`, with a "label:<key>" column per namespace label the rules read."""
+    if files:
+        df = spark.read.parquet(*[file_uri(f) for f in files])
+    else:
+        df = spark.sql(to_spark(usage_lake.parquet_source([])[1:-1]))
+    df.createOrReplaceTempView(name + "_raw")
+    labels = "".join(", " + tag_sql(k, "Labels") for k in keys)
+    spark.sql(to_spark(f"select *{labels} from {name}_raw")).createOrReplaceTempView(name)
 
 
 def _lake_view(spark, files: list[str], name: str, keys: tuple[str, ...]) -> None:
@@ -161,18 +175,19 @@ def _lake_view(spark, files: list[str], name: str, keys: tuple[str, ...]) -> Non
 
 
 def allocate(spark, files: list[str], period: str, rules, org, rules_version: int, out_path: str,
-             basis: str = "effective", dims: tuple[str, ...] = engine.DIMS) -> None:
-    """Allocate one billing period of the lake files on Spark and write one Parquet file to out_path."""
+             basis: str = "effective", dims: tuple[str, ...] = engine.DIMS, usage_files: list[str] = ()) -> None:
+    """Allocate one billing period of the lake files (and its usage files) on Spark; one Parquet file to out_path."""
     if crypto.data_key() is not None:
         raise RuntimeError("the Spark engine reads plaintext lake files only; this lake is encrypted at rest")
     x = "s_" + uuid.uuid4().hex[:10]
-    views = [f"{x}_lake", f"{x}_lake_raw"]
+    views = [f"{x}_lake", f"{x}_lake_raw", f"{x}_usage", f"{x}_usage_raw"]
     try:
         _lake_view(spark, files, f"{x}_lake", tag_keys(rules))
-        for name, data in {**engine.org_tables(org, x), **engine.rule_tables(rules, x)}.items():
+        _usage_view(spark, list(usage_files), f"{x}_usage", tables.label_keys(rules))
+        for name, data in tables.small_tables(org, rules, x).items():
             spark.createDataFrame(data).createOrReplaceTempView(name)
             views.append(name)
-        todo = engine.steps(f"{x}_lake", period, rules, rules_version, x, basis, dims)
+        todo = engine.steps(f"{x}_lake", period, rules, rules_version, x, basis, dims, usage_sql=f"{x}_usage")
         for step in todo[:-1]:
             # Materialize each step once: later steps read it several times.
             spark.sql(to_spark(step.sql), args=list(step.params)).localCheckpoint().createOrReplaceTempView(step.name)
@@ -232,7 +247,8 @@ def ensure_period(store: Store, spark, period: str, force: bool = False) -> str:
         raise ValueError("; ".join(problems))
     out.parent.mkdir(parents=True, exist_ok=True)
     started, tmp = time.time(), cache.unique_tmp(out)
-    allocate(spark, list(inp.files), period, rules, org, inp.rules_version, str(tmp), inp.basis)
+    allocate(spark, list(inp.files), period, rules, org, inp.rules_version, str(tmp), inp.basis,
+             usage_files=list(inp.usage_files))
     tmp.replace(out)
     with state(store, write=True) as db:
         db.execute("insert or replace into allocation_cache values (?, ?, ?, ?, ?)",

@@ -75,9 +75,12 @@ def _insert_close(db, store, con, user, period, issue, metric, reason, result, c
     fingerprint = ".".join(str(i) for i in file_ids)
     used = cache.inputs(store, period)  # what the allocation read: pinned, so a refresh cannot move it
     version = used.rules_version or None
-    db.execute("insert or replace into period_pins (period, file_ids, rules_version, org_version, pinned_at, cells) "
-               "values (?, ?, ?, ?, ?, ?)", (period, ",".join(map(str, file_ids)), used.rules_version,
-                                             used.org_version, now_iso(), cells))
+    usage_ids = [r[0] for r in db.execute("select id from usage_files where active = 1 and period = ? order by id",
+                                          (period,))]
+    db.execute("insert or replace into period_pins (period, file_ids, rules_version, org_version, pinned_at, cells, "
+               "usage_file_ids) values (?, ?, ?, ?, ?, ?, ?)",
+               (period, ",".join(map(str, file_ids)), used.rules_version, used.org_version, now_iso(), cells,
+                ",".join(map(str, usage_ids))))
     cur = db.execute(
         "insert into month_closes (period, issue, metric, closed_at, closed_by, override_reason, data_fingerprint, "
         "file_ids, rules_version, reconciliation) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -82,7 +82,8 @@ def explain_team(store, args):
     rows = explain.by_rule(con, access.CLI, period, args.team, args.metric)
     if not rows:
         fail(f"no spend for team {args.team!r} in {period}")
-    write_csv(["rule", "rules_version", "reason", "share", "currency", "amount", "charges"], rows)
+    write_csv(["rule", "rules_version", "reason", "share", "currency", "amount", "charges", "usage"],
+              explain.with_usage(store, con, access.CLI, period, args.team, rows))
 
 
 def register(sub) -> None:

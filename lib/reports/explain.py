@@ -2,10 +2,12 @@
 
 >>> by_rule(con, user, "2026-10", "web", "effective")      # doctest: +SKIP
 [('Team tag', 4, '', '1.000000', 'USD', Decimal('81234.55'), 18211), ('Support', 4, '', '0.412300', ...)]
+>>> with_usage(store, con, user, "2026-11", "checkout", rows)   # doctest: +SKIP
+[(..., 'Shared cluster', 4, '', '0.234000', 'USD', Decimal('1234.56'), 30, 'checkout, cart: 23.4% of cluster ...')]
 """
 
 from lib.core import access, focus
-from lib.reports import spend
+from lib.reports import spend, usage
 
 
 def by_rule(con, user: access.User, period: str, team: str, metric: str = "effective") -> list[tuple]:
@@ -18,3 +20,16 @@ def by_rule(con, user: access.User, period: str, team: str, metric: str = "effec
         f"where {where} and team = ? and x_BillingPeriod = ? group by 1, 2, 3, 5 order by 5, 6 desc, 1",
         params + [team, period]).fetchall()
     return [(*r[:6], int(r[6])) for r in rows]
+
+
+def with_usage(store, con, user: access.User, period: str, team: str, rows: list[tuple]) -> list[tuple]:
+    """by_rule's rows plus a last column: for a usage split, the team's share of the month's usage
+    ("checkout, cart: 23.4% of cluster shared-prod cost weight on 2026-11"), also as the share."""
+    # Unallocated's rows already name the namespace (or idle) each amount comes from.
+    notes = {} if team == UNALLOCATED else {s.rule: s for s in usage.team_shares(store, con, user, period, team)}
+    out = []
+    for r in rows:
+        note = notes.get(r[0])
+        share = f"{note.share:.6f}" if note else r[3]
+        out.append((*r[:3], share, *r[4:], note.text(period) if note else ""))
+    return out

@@ -25,18 +25,12 @@ EMPTY = ("(select cast(null as varchar) as rule, cast(null as varchar) as what, 
          "cast(null as varchar) as team, cast(null as varchar) as reason, cast(null as double) as weight where false)")
 
 
-def usage_rule_names(store: Store, period: str) -> list[str]:
-    """The names of the rules that split by usage in the rules version a period is allocated with."""
-    _, rules = cache.parsed(cache.inputs(store, period))
-    return [rules[i].name for i, _ in usage_rules(rules)]
-
-
 def weights_file(store: Store, con, period: str) -> str:
     """SQL (a FROM item) over the period's usage weights: rule, what, metric, ChargeDate, cluster, usage_key,
     team (None: Unallocated), reason and weight; no rows when no rule splits by usage."""
     inp = cache.inputs(store, period)
-    org, rules = cache.parsed(inp)
-    splits = usage_rules(rules)
+    org, rules, problems = cache.parsed(inp)
+    splits = [] if problems else usage_rules(rules)  # a period that cannot be allocated has no weights either
     if not splits:
         return EMPTY
     out = store.lake / "derived" / "usage-weights" / f"period={period}" / f"{cache.cache_key(inp)}.parquet"

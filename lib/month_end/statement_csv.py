@@ -30,6 +30,11 @@ def rows(st: Statement) -> list[tuple]:
         for a in b.adjustments:
             out.append((*head, "adjustment", "restatement", a.team, a.provider, "", "", "", "", "", a.amount,
                         f"difference restated by the provider for {a.source_period}, after it was closed"))
+        for u in b.usage:  # the usage a split followed: the month, then each day with usage
+            out.append((*head, "usage_share", st.period, u.team, "", "", "", "", u.rule, u.share.normalize(), "",
+                        u.text(st.period)))
+            out += [(*head, "usage_share", day.isoformat(), u.team, "", "", "", "", u.rule, share.normalize(), "",
+                     text) for day, share, text in u.day_texts(st.period)]
         for rid, name, service, amount in b.resources:
             out.append((*head, "top_resource", rid, "", "", service, "", "", "", "", amount, name))
         for period, amount in b.trend:

@@ -24,6 +24,7 @@ from fpdf import FPDF
 from lib.core import money
 from lib.month_end import statement_csv
 from lib.month_end.statement_records import Block, Statement
+from lib.reports.usage import percent
 
 # The DejaVu fonts matplotlib ships (found without importing matplotlib, which takes half a second).
 FONT_DIR = Path(importlib.util.find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
@@ -201,6 +202,11 @@ def _block(doc: _Doc, st: Statement, b: Block) -> None:
         _table(doc, ["Rule", "Provider", "Service", "Share", "Amount"],
                [[li.rule, li.provider, li.service, f"{li.share * 100:.2f}%", money.fmt(li.amount, cur)]
                 for li in shared], [50, 30, 50, 20, 30])
+    if b.usage:
+        _section(doc, f"Shared by usage in {st.period}")
+        _table(doc, ["Rule", "Team", "Weighed by", "Namespaces / keys", "Share"],
+               [[u.rule, u.team, u.what, ", ".join(u.keys), percent(u.share)] for u in b.usage],
+               [45, 25, 45, 45, 20])
     if b.resources:
         _section(doc, f"Top {len(b.resources)} resources")
         _table(doc, ["Resource", "Name", "Service", "Amount"],

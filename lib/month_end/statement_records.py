@@ -12,6 +12,8 @@ PDF, journal and close read them. Every amount is in cents and is a sum of cells
 from dataclasses import dataclass
 from decimal import Decimal
 
+from lib.reports.usage import UsageShare
+
 
 @dataclass(frozen=True)
 class Line:
@@ -43,6 +45,7 @@ class Block:
     adjustments: tuple[Adjustment, ...] = ()
     trend: tuple[tuple[str, Decimal], ...] = ()  # (period, total), oldest first
     resources: tuple[tuple[str, str, str, Decimal], ...] = ()  # (resource id, name, service, amount), top first
+    usage: tuple[UsageShare, ...] = ()  # the teams' shares of the usage their usage-split lines were split by
 
     @property
     def due(self) -> Decimal:

@@ -2,13 +2,25 @@
 
 Lines and trend read the view `cells` (lib.allocation.cells): a line is one (team, provider,
 service, account, rule, share), the sum of its cells in cents, so no statement rounds on its own.
+A share that varies within the month (a usage split weighs each day) gives one line per rule
+instead, its share left empty for the statement to fill with the team's share of the month's usage.
 """
 
 LINES_SQL = """
-    select {column}, BillingCurrency, team, ProviderName, ServiceName, coalesce(SubAccountId, ''),
-           coalesce(SubAccountName, ''), coalesce(rule, ''), coalesce(share, 1), sum({metric})
-    from cells where x_BillingPeriod = ? and {subjects}
-    group by all order by 1, 2, 3, 4, 5, 6, 7, 8, 9"""
+    with rows as (
+        select {column} as subject, BillingCurrency, team, ProviderName, ServiceName,
+               coalesce(SubAccountId, '') as account_id, coalesce(SubAccountName, '') as account_name,
+               coalesce(rule, '') as rule, share, sum({metric}) as amount
+        from cells where x_BillingPeriod = ? and {subjects} group by all),
+    marked as (
+        select *, rule <> '' and (count(share) over line < count(*) over line
+                                  or min(share) over line <> max(share) over line) as varies
+        from rows
+        window line as (partition by subject, BillingCurrency, team, ProviderName, ServiceName, account_id,
+                        account_name, rule))
+    select subject, BillingCurrency, team, ProviderName, ServiceName, account_id, account_name, rule,
+           case when varies then null else coalesce(share, 1) end, sum(amount)
+    from marked group by all order by 1, 2, 3, 4, 5, 6, 7, 8, 9"""
 
 TREND_SQL = """
     select {column}, BillingCurrency, x_BillingPeriod, sum({metric}) from cells

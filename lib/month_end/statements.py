@@ -22,6 +22,7 @@ from lib.core.periods import period_problem
 from lib.month_end import closes
 from lib.month_end.statement_records import Adjustment, Block, Line, Statement
 from lib.month_end.statement_sql import LINES_SQL, TOP_RESOURCES_SQL, TREND_SQL
+from lib.reports import usage
 from lib.store.lake import engine
 from lib.store.state import Store, state
 
@@ -138,9 +139,12 @@ def period_lines(con, period: str, metric: str) -> dict[tuple[str, str], list[Li
     return groups
 
 
-def _line(r) -> Line:
-    """A Line from a LINES_SQL row without its subject: (currency, team, ..., share, amount)."""
-    return Line(*r[1:7], money.to_decimal(r[7]), money.to_decimal(r[8]))
+def _line(r, shares: dict | None = None) -> Line:
+    """A Line from a LINES_SQL row without its subject: (currency, team, ..., share, amount); a line whose
+    share varied by day (a usage split) gets the team's share of the month's usage from `shares`
+    ((team, rule) -> share)."""
+    share = money.to_decimal(r[7]) if r[7] is not None else (shares or {}).get((r[1], r[6]), Decimal(1))
+    return Line(*r[1:7], share, money.to_decimal(r[8]))
 
 
 def _in(column: str, values: list[str]) -> str:
@@ -162,6 +166,8 @@ class _Parts:
                                                          subjects=_in(column, subjects)),
                                 [period, *subjects, TOP_RESOURCES]).fetchall()
         self.lines, self.trend, self.resources = _by_first(lines), _by_first(trend), _by_first(resources)
+        self.usage = usage.shares(store, con, period, sorted({r[2] for r in lines}))
+        self.shares = {(u.team, u.rule): u.share for u in self.usage}
         with state(store) as db:
             rows = db.execute("select owner, currency, amount from budgets where scope = ? and period = ?",
                               (kind, period)).fetchall()
@@ -172,13 +178,15 @@ class _Parts:
         resources = [(*r[:4], money.to_decimal(r[4])) for r in self.resources.get(subject, [])]
         out = []
         for cur in sorted({r[0] for r in rows} | {a.currency for a in adjustments}):
-            lines = tuple(_line(r) for r in rows if r[0] == cur)
+            lines = tuple(_line(r, self.shares) for r in rows if r[0] == cur)
+            split = {(li.team, li.rule) for li in lines}
             trend = tuple((p, money.to_decimal(v)) for c, p, v in trend_rows if c == cur)
             previous = next((v for p, v in trend if p == periods.previous_period(self.period)), None)
             out.append(Block(cur, sum((line.amount for line in lines), Decimal(0)), previous,
                              self.budgets.get((subject, cur)), lines,
                              _adjustments([a for a in adjustments if a.currency == cur]), trend,
-                             tuple(r[1:] for r in resources if r[0] == cur)))
+                             tuple(r[1:] for r in resources if r[0] == cur),
+                             tuple(u for u in self.usage if (u.team, u.rule) in split)))
         return out
 
 

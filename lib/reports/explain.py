@@ -6,6 +6,7 @@
 [(..., 'Shared cluster', 4, '', '0.234000', 'USD', Decimal('1234.56'), 30, 'checkout, cart: 23.4% of cluster ...')]
 """
 
+from lib.config.org import UNALLOCATED
 from lib.core import access, focus
 from lib.reports import spend, usage
 

@@ -18,9 +18,8 @@ import pandas as pd
 from lib.allocation import cache, usage_weights
 from lib.config.org import UNALLOCATED
 from lib.config.versions import current_org
-from lib.core import access, money
+from lib.core import access, focus, money
 from lib.core import usage as usage_schema
-from lib.reports import spend
 from lib.store import usage as usage_lake
 
 GIB = 2 ** 30
@@ -132,7 +131,7 @@ def namespaces(store, con, user: access.User, period: str, team: str, metric: st
         return pd.DataFrame([], columns=columns)
     inp = cache.inputs(store, period)
     sql = _NAMESPACES_SQL.format(weights=usage_weights.weights_file(store, con, period),
-                                 usage=usage_lake.source(list(inp.usage_files)), metric=spend.metric_column(metric))
+                                 usage=usage_lake.source(list(inp.usage_files)), metric=focus.metric(metric))
     rows = con.execute(sql, [team, usage_schema.KUBERNETES, period, team, period, currency]).fetchall()
     costs = money.round_lines([money.to_decimal(r[11]) for r in rows]) if rows else []
     return pd.DataFrame([(r[0], r[1], r[2], _round(r[3]), _ratio(r[4], r[5]), _round(r[6], GIB),

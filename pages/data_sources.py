@@ -6,6 +6,7 @@ import streamlit as st
 from lib.people.startup import demo_mode
 from lib.sources import imports, refresh, runs
 from lib.sources.files import FORMATS
+from lib.sources.usage_files import FORMATS as USAGE_FORMATS
 from lib.web import context
 
 ctx = context.context()
@@ -44,18 +45,23 @@ with right:
     if demo_mode(ctx.store):
         st.caption("Importing a real bill ends demo mode: the app then refuses to start until the cookie key is "
                    "set and the demo logins are gone (`python -m lib demo --leave`, docs/security.md).")
-    files = st.file_uploader("Billing files (CSV or Parquet)", type=["csv", "parquet"], accept_multiple_files=True)
-    fmt = st.selectbox("Format", ["auto", *FORMATS])
+    files = st.file_uploader("Billing or usage files (CSV, Parquet, OpenCost JSON)", type=["csv", "parquet", "json"],
+                             accept_multiple_files=True)
+    fmt = st.selectbox("Format", ["auto", *FORMATS, *USAGE_FORMATS])
+    cluster = st.text_input("Cluster", help="The Kubernetes cluster of an OpenCost CSV export (it names none)")
     if st.button("Import", disabled=not files):
-        result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], fmt)
+        result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], fmt,
+                                        cluster.strip() or None)
         if result.ok and result.unchanged is not None:
             st.info(f"Already imported (run {result.unchanged}): {', '.join(result.periods)} served from exactly "
                     "these files; nothing changed")
         elif result.ok:
             st.success(f"Imported {result.rows} rows for {', '.join(result.periods)}")
-            st.dataframe(pd.DataFrame(runs.period_totals(ctx.store, ctx.user, result.run_id),
-                                      columns=["period", "currency", "billed", "effective"]).astype(str),
-                         hide_index=True, width="stretch")
+            usage = runs.usage_totals(ctx.store, ctx.user, result.run_id)
+            frame = (pd.DataFrame(usage, columns=["period", "metric", "cluster", "keys", "days", "rows"]) if usage else
+                     pd.DataFrame(runs.period_totals(ctx.store, ctx.user, result.run_id),
+                                  columns=["period", "currency", "billed", "effective"]))
+            st.dataframe(frame.astype(str), hide_index=True, width="stretch")
         else:
             st.error(f"{len(result.problems)} problem(s); nothing was imported")
             st.dataframe(pd.DataFrame([vars(p) for p in result.problems]), hide_index=True, width="stretch")

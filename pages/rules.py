@@ -20,7 +20,8 @@ st.caption(f"Version {latest.id} by {latest.author}, {latest.created_at}: {lates
 edit, history = st.tabs(["Edit and preview", "History"])
 with edit:
     st.markdown("First matching rule wins. Cells use YAML: match `{service_name: \"AWS Support*\"}`, "
-                "to `web` or `tag:team`, split `even`, `proportional` or `{web: 60, search: 40}`.")
+                "to `web` or `tag:team`, split `even`, `proportional`, `{web: 60, search: 40}` or by usage "
+                "`{usage: kubernetes, cluster: shared-prod, weight: cost}` (idle `share`, `unallocated` or a team).")
     table = st.data_editor(pd.DataFrame(rules_table.yaml_to_table(latest.yaml if latest else ""),
                                         columns=rules_table.COLUMNS),
                            num_rows="dynamic", width="stretch", key="rules_editor",

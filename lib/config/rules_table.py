@@ -1,15 +1,16 @@
 """Rules as an editable table and back: one row per rule, cells in YAML flow notation.
 
-    order | name      | match                              | to       | split              | among
-    1     | Team tag  | {tags.team: "*"}                   | tag:team |                    |
-    2     | Network   | {service_category: Networking}     |          | {web: 60, search: 40} |
+    order | name      | match                              | to       | split              | among | idle
+    1     | Team tag  | {tags.team: "*"}                   | tag:team |                    |       |
+    2     | Network   | {service_category: Networking}     |          | {web: 60, search: 40} |    |
+    3     | Cluster   | {tags.cluster: prod}               |          | {usage: kubernetes, cluster: prod} | | share
 
 >>> table_to_yaml(yaml_to_table(text))   # round-trips   # doctest: +SKIP
 """
 
 import yaml
 
-COLUMNS = ["order", "name", "match", "to", "split", "among"]
+COLUMNS = ["order", "name", "match", "to", "split", "among", "idle"]
 
 
 def _flow(value) -> str:
@@ -24,7 +25,7 @@ def yaml_to_table(text: str) -> list[dict]:
     for i, r in enumerate(data.get("rules") or [], start=1):
         rows.append({"order": i, "name": r.get("name", ""), "match": _flow(r.get("match")),
                      "to": r.get("to") or "", "split": _flow(r.get("split")),
-                     "among": ", ".join(r.get("among") or [])})
+                     "among": ", ".join(r.get("among") or []), "idle": str(r.get("idle") or "")})
     return rows
 
 
@@ -49,5 +50,7 @@ def table_to_yaml(rows: list[dict]) -> tuple[str, list[str]]:
         among = [t.strip() for t in str(r.get("among") or "").split(",") if t.strip()]
         if among:
             rule["among"] = among
+        if str(r.get("idle") or "").strip():
+            rule["idle"] = str(r["idle"]).strip()
         rules.append(rule)
     return yaml.safe_dump({"rules": rules}, sort_keys=False, allow_unicode=True), problems

@@ -20,7 +20,7 @@ True
 
 from lib.core import usage
 from lib.core.problems import Problem
-from lib.core.sql import literal
+from lib.core.sql import identifier, literal
 
 NAME = "opencost"
 HOURS_PER_DAY = 24
@@ -154,8 +154,9 @@ def load_export(con, path: str, view: str, cluster: str | None = None) -> list[P
 def unreadable(con, name: str, raw: str, numbers: tuple[str, ...]) -> list[Problem]:
     """Cells of number columns that do not read as numbers, by line and column."""
     checks = " union all ".join(
-        f"select _row, '{c}' as col, \"{c}\" as v from {raw} where trim(coalesce(\"{c}\", '')) <> '' "
-        f"and try_cast(trim(\"{c}\") as double) is null" for c in numbers)
+        f"select _row, {literal(c)} as col, {identifier(c)} as v from {raw} "
+        f"where trim(coalesce({identifier(c)}, '')) <> '' and try_cast(trim({identifier(c)}) as double) is null"
+        for c in numbers)
     rows = con.execute(f"select * from ({checks}) order by 1, 2 limit 200").fetchall()
     return [Problem(name, int(r), c, f"cannot read as a number: {v}") for r, c, v in rows]
 
@@ -163,7 +164,7 @@ def unreadable(con, name: str, raw: str, numbers: tuple[str, ...]) -> list[Probl
 def _csv_labels(have: list[str]) -> str:
     """The Labels JSON when the export has it, else an object of its Label_<name> columns."""
     singles = [c for c in have if c.startswith("Label_")]
-    pairs = ", ".join(f"{literal(c[6:])}, nullif(\"{c}\", '')" for c in singles)
+    pairs = ", ".join(f"{literal(c[6:])}, nullif({identifier(c)}, '')" for c in singles)
     built = f"nullif(cast(json_object({pairs}) as varchar), '{{}}')" if singles else "cast(null as varchar)"
     if "Labels" not in have:
         return built
@@ -172,7 +173,7 @@ def _csv_labels(have: list[str]) -> str:
 
 def _csv_values() -> str:
     def num(col):
-        return f"coalesce(try_cast(trim(\"{col}\") as {usage.NUMBER}), 0)"
+        return f"coalesce(try_cast(trim({identifier(col)}) as {usage.NUMBER}), 0)"
 
     def day_hours(col):
         return f"cast({num(col)} * {HOURS_PER_DAY} as {usage.NUMBER})"

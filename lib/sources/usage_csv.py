@@ -15,7 +15,7 @@ True
 
 from lib.core import usage
 from lib.core.problems import Problem
-from lib.core.sql import literal
+from lib.core.sql import identifier, literal
 
 NAME = "usage"
 COLUMNS = {"date": "UsageDate", "metric": "Metric", "key": "UsageKey", "quantity": "Quantity", "unit": "Unit"}
@@ -38,7 +38,7 @@ def load(con, path: str, view: str, cluster: str | None = None) -> list[Problem]
                and c != "unit"]
     if missing:
         return missing
-    picked = ", ".join(f'"{found[c]}" as {target}' for c, target in COLUMNS.items() if c in found)
+    picked = ", ".join(f"{identifier(found[c])} as {target}" for c, target in COLUMNS.items() if c in found)
     con.execute(f"create or replace temp view {view} as select row_number() over () + 1 as _row, {picked} "
                 f"from {reader}")
     rows = con.execute(f"select _row from {view} where lower(trim(Metric)) = ? order by 1 limit 20",

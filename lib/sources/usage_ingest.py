@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lib.core import usage
 from lib.core.problems import Problem
-from lib.core.sql import literal
+from lib.core.sql import identifier, literal
 from lib.sources.ingest import MAX_PROBLEMS, IngestResult, _finish_run, _safe, _start_run
 from lib.store import crypto
 from lib.store.state import Store, state
@@ -30,7 +30,7 @@ REQUIRED_TEXT = ("Metric", "UsageKey")
 def _typed(name: str, typ: str, raw: str | None) -> str:
     if raw is None:
         return "'' as Cluster" if name == "Cluster" else f"cast(null as {typ}) as {name}"
-    col = f'"{name}"'
+    col = identifier(name)
     if raw != "varchar":
         return f"try_cast({col} as {typ}) as {name}"
     if typ == "varchar":
@@ -58,7 +58,7 @@ def find_problems(con, file: str, raw: str, typed: str, have: dict[str, str]) ->
             if required:
                 return [Problem(file, None, name, "required column is missing")]
             continue
-        text = f"trim(cast(r.\"{name}\" as varchar))"
+        text = f"trim(cast(r.{identifier(name)} as varchar))"
         if typ != "varchar" and have[name] == "varchar":
             what = "a date like 2026-10-31" if typ == "date" else "a number"
             checks.append(f"case when {text} <> '' and t.{name} is null then '{name}: cannot read as {what}: ' "

@@ -1,4 +1,5 @@
-"""Teams: a department's teams, then one team's trend, services, accounts, regions, rules, resources, lines.
+"""Teams: a department's teams, then one team's trend, services, accounts, regions, rules, resources, lines,
+and its Kubernetes namespaces.
 
 Totals and the Services / Accounts / Regions / Rules tabs are sums of the period's cells, shown as money
 strings that add up to the metric above them; downloads keep the Decimal amounts.
@@ -9,7 +10,7 @@ import streamlit as st
 
 from lib.config.versions import current_org
 from lib.core.money import fmt
-from lib.reports import drilldown, explain, spend
+from lib.reports import drilldown, explain, spend, usage
 from lib.web import charts, context, tables
 
 ctx = context.context()
@@ -46,8 +47,8 @@ st.caption(f"Cost center {team.cost_center or '–'} · owners {', '.join(team.o
 daily = spend.daily(ctx.con, ctx.user, [f.month], f.metric, f.currency, "service", f.providers, **scope)
 total = spend.breakdown(*args, "team", f.providers, **scope)
 st.metric(f"{team.name}, {f.month}", fmt(sum((a for _, a in total), 0), f.currency))
-trend, services, accounts, regions, rules_tab, resources, lines = st.tabs(
-    ["Trend", "Services", "Accounts", "Regions", "Rules", "Top resources", "Line items"])
+trend, services, accounts, regions, rules_tab, resources, lines, kubernetes = st.tabs(
+    ["Trend", "Services", "Accounts", "Regions", "Rules", "Top resources", "Line items", "Kubernetes"])
 with trend:
     st.plotly_chart(charts.stacked_daily([r[0] for r in daily], [r[1] for r in daily], [r[2] for r in daily],
                                          f.currency), width="stretch")
@@ -60,8 +61,9 @@ for tab, by in ((services, "service"), (accounts, "account"), (regions, "region"
         st.dataframe(tables.money(frame, ["amount"], f.currency), hide_index=True, width="stretch")
         context.csv_download(ctx, frame, f"{team.id}-{by}-{f.month}.csv")
 with rules_tab:
-    frame = pd.DataFrame(explain.by_rule(ctx.con, ctx.user, f.month, team.id, f.metric),
-                         columns=["rule", "version", "reason", "share", "currency", "amount", "charges"])
+    rows = explain.by_rule(ctx.con, ctx.user, f.month, team.id, f.metric)
+    frame = pd.DataFrame(explain.with_usage(ctx.store, ctx.con, ctx.user, f.month, team.id, rows),
+                         columns=["rule", "version", "reason", "share", "currency", "amount", "charges", "usage"])
     st.dataframe(tables.money(frame[frame.currency == f.currency], ["amount"], f.currency), hide_index=True,
                  width="stretch")
 with resources:
@@ -74,3 +76,13 @@ with lines:
     frame = drilldown.line_items(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency, service)
     st.dataframe(tables.money(frame, ["amount"], f.currency), hide_index=True, width="stretch")
     context.csv_download(ctx, frame, f"{team.id}-lines-{f.month}.csv")
+with kubernetes:
+    frame = usage.namespaces(ctx.store, ctx.con, ctx.user, f.month, team.id, f.metric, f.currency)
+    if frame.empty:
+        st.info("No usage split gives this team a share of a Kubernetes cluster this month.")
+    else:
+        st.caption("The team's namespaces in the shared clusters its usage-split rules weigh by. Cost is its share "
+                   "of the billed cluster cost by those weights; OpenCost's own estimate (list prices) is beside "
+                   "it. Efficiency = used / requested.")
+        st.dataframe(frame, hide_index=True, width="stretch")
+        context.csv_download(ctx, frame, f"{team.id}-kubernetes-{f.month}.csv")

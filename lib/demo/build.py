@@ -1,4 +1,5 @@
-"""The demo company: org, rules, budgets and 13 months of AWS, Azure and Google Cloud charges.
+"""The demo company: org, rules, budgets, 13 months of AWS, Azure and Google Cloud charges, and the
+OpenCost data of its shared Kubernetes cluster (lib.demo.opencost).
 
 The charges go through the same import path as real files: they are written as FOCUS
 Parquet files and loaded with `import_files`, so building the demo again replaces the
@@ -19,7 +20,7 @@ from pathlib import Path
 from lib.budgets import budget
 from lib.config import versions
 from lib.core import access
-from lib.demo import catalog, charges, config, pipeline
+from lib.demo import catalog, charges, config, opencost, pipeline
 from lib.people import startup, users
 from lib.sources import rates
 from lib.sources.files import import_files
@@ -73,6 +74,10 @@ def build(store: Store, seed: int = 7, rows: int = DEFAULT_ROWS, clean: bool = F
         progress(0.5, "Importing the charges")
         pipeline.add(store, today, rows)  # before the import, so that the run log stays in time order
         result = import_files(store, con, [*usage, periodic], fmt="focus", actor=access.CLI.username, source=SOURCE)
+        progress(0.8, "Importing the shared cluster's OpenCost data")
+        cluster = import_files(store, con, opencost.write_months(con, Path(tmp) / "opencost"), fmt="opencost",
+                               actor=access.CLI.username, source=opencost.SOURCE)
+        problems += [str(p) for p in cluster.problems]
     progress(0.9, "Writing budgets, demo users and the anomaly ground truth")
     problems += save_budgets(store, con, folder)
     (folder / "rates.csv").write_text(config.rates_csv(result.periods))

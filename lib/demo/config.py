@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import yaml
 
-from lib.demo import catalog
+from lib.demo import catalog, opencost
 
 # Shared costs first (so a team tag on a shared resource cannot grab it), then tags, then
 # accounts and services for what carries no tag. What matches nothing stays Unallocated:
@@ -20,8 +20,8 @@ RULES_YAML = """\
 rules:
   - name: Shared Kubernetes cluster
     match: {resource_id: "arn:aws:eks:*:cluster/shared-*"}
-    split: even
-    among: [web, api, search, payments, platform]
+    split: {usage: kubernetes, cluster: shared-prod, weight: cost, team: label:team}   # OpenCost's namespaces
+    idle: share
   - name: AWS Support
     match: {service_name: "AWS Support*"}
     split: proportional
@@ -59,11 +59,12 @@ rules:
 
 
 def org_yaml() -> str:
-    """The demo org as org.yaml text (5 departments, 20 teams)."""
+    """The demo org as org.yaml text (5 departments, 20 teams, namespaces of the shared cluster)."""
+    spaces = opencost.team_namespaces()
     data = {
         "departments": [{"id": d, "name": n, "heads": list(h), "gl_account": gl} for d, n, h, gl in catalog.DEPARTMENTS],
-        "teams": [{"id": t, "name": n, "department": d, "cost_center": cc, "aliases": list(a), "owners": list(o)}
-                  for t, n, d, cc, a, o in catalog.TEAMS],
+        "teams": [{"id": t, "name": n, "department": d, "cost_center": cc, "aliases": list(a), "owners": list(o),
+                   **({"namespaces": spaces[t]} if t in spaces else {})} for t, n, d, cc, a, o in catalog.TEAMS],
     }
     return "# Acme demo organization\n" + yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
 

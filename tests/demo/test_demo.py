@@ -9,6 +9,7 @@ import pytest
 
 from lib.cli.main import main
 from lib.config import org, rules, versions
+from lib.config.usage_split import UsageSplit
 from lib.core import access
 from lib.demo import build, charges, config
 from lib.people import startup, users
@@ -82,8 +83,10 @@ def test_org_and_rules_are_valid_and_saved(built):
     assert versions.current_org(store) == parsed
     ruleset, errors = rules.parse_rules(config.RULES_YAML, parsed)
     assert errors == []
-    kinds = {r.to_tag or (r.split if isinstance(r.split, str) else "fixed" if r.split else "to") for r in ruleset}
-    assert kinds == {"team", "even", "proportional", "fixed", "to"}
+    kinds = {r.to_tag or (r.split if isinstance(r.split, str) else "usage" if isinstance(r.split, UsageSplit)
+                          else "fixed" if r.split else "to") for r in ruleset}
+    assert kinds == {"team", "usage", "proportional", "fixed", "to"}
+    assert {n for t in parsed.teams for n in t.namespaces} >= {"storefront", "checkout"}
     assert versions.versions(store)[0].yaml == config.RULES_YAML
     assert (store.data_dir / "demo" / "rules.yaml").read_text() == config.RULES_YAML
 

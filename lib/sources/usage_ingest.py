@@ -63,10 +63,11 @@ def find_problems(con, file: str, raw: str, typed: str, have: dict[str, str]) ->
             what = "a date like 2026-10-31" if typ == "date" else "a number"
             checks.append(f"case when {text} <> '' and t.{name} is null then '{name}: cannot read as {what}: ' "
                           f"|| {text} end")
-        if required:
-            checks.append(f"case when t.{name} is null then '{name}: required value is empty' end")
+        if required:  # empty, not unreadable (that has its own message)
+            empty = f"coalesce({text}, '') = ''" if have[name] == "varchar" else f"r.{identifier(name)} is null"
+            checks.append(f"case when {empty} then '{name}: required value is empty' end")
     sql = (f"select _row, unnest(bad) from (select r._row, list_filter([{', '.join(checks)}], x -> x is not null) "
-           f"as bad from {raw} r positional join {typed} t) where len(bad) > 0 order by 1 limit {MAX_PROBLEMS}")
+           f"as bad from {raw} r positional join {typed} t) where len(bad) > 0 order by all limit {MAX_PROBLEMS}")
     return [Problem(file, int(row), msg.split(": ", 1)[0], msg.split(": ", 1)[1])
             for row, msg in con.execute(sql).fetchall()]
 

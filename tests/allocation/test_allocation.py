@@ -10,9 +10,11 @@ from lib.allocation.engine import NO_RULE, UNKNOWN_TAG, ZERO_BASE
 from lib.config import org, rules, versions
 from lib.core import access
 from lib.reports import spend
+from lib.sources.files import import_files
 from lib.store.lake import engine, new_duck
+from tests import opencost as oc
 from tests.bill import charge
-from tests.conftest import load_bill
+from tests.conftest import ORG, load_bill
 
 D = Decimal
 
@@ -104,11 +106,12 @@ def test_same_data_and_rules_give_identical_results(configured, tmp_path):
 
 
 TEAMS = ["web", "search", "data-platform"]
+DAYS = ["2026-10-03", "2026-10-04", "2026-10-05"]
 amounts = st.decimals(min_value=D("-50"), max_value=D("5000"), places=6, allow_nan=False, allow_infinity=False)
 rows_strategy = st.lists(st.tuples(st.sampled_from(TEAMS + ["nobody", None]),
                                    st.sampled_from(["Amazon EC2", "Amazon VPC", "AWS Support", "Amazon S3"]),
                                    st.sampled_from(["acct-1", "111111111111"]), amounts, amounts,
-                                   st.sampled_from(["USD", "EUR"])), min_size=1, max_size=25)
+                                   st.sampled_from(["USD", "EUR"]), st.sampled_from(DAYS)), min_size=1, max_size=25)
 rule_strategy = st.lists(st.one_of(
     st.builds(lambda s: {"match": {"service_name": s}, "to": "web"}, st.sampled_from(["Amazon*", "AWS Support"])),
     st.builds(lambda s: {"match": {"tags.team": s}, "to": "tag:team"}, st.sampled_from(["*", "web"])),
@@ -117,27 +120,58 @@ rule_strategy = st.lists(st.one_of(
     st.builds(lambda s, among: {"match": {"service_name": s}, "split": "proportional", **among},
               st.sampled_from(["AWS Support", "Amazon VPC"]), st.sampled_from([{}, {"among": ["web", "search"]}])),
     st.builds(lambda s: {"match": {"service_name": s}, "split": "even", "among": TEAMS}, st.sampled_from(["Amazon S3"])),
+    st.builds(lambda s, w, idle, label: {"match": {"service_name": s}, "idle": idle, "split": {
+        "usage": "kubernetes", "cluster": "c1", "weight": w, **label}},
+              st.sampled_from(["Amazon EC2", "Amazon VPC", "Amazon S3"]), st.sampled_from(["cost", "cpu", "memory"]),
+              st.sampled_from(["share", "unallocated", "data-platform"]), st.sampled_from([{}, {"team": "label:team"}])),
+    st.builds(lambda a: {"match": {"sub_account_id": a}, "split": {"usage": "queries"}},
+              st.sampled_from(["acct-1", "111111111111"])),
 ), max_size=6)
+weights = st.decimals(min_value=D("-5"), max_value=D("500"), places=3, allow_nan=False, allow_infinity=False)
+usage_strategy = st.lists(st.tuples(st.sampled_from(DAYS[:2]), st.sampled_from(["c1", "c2"]),
+                                    st.sampled_from(["web-ns", "search-ns", "stray", "__idle__"]),
+                                    st.sampled_from([None, "search", "nobody"]), weights, weights, weights), max_size=12)
+queries_strategy = st.lists(st.tuples(st.sampled_from(DAYS[:2]), st.sampled_from(TEAMS + ["nobody"]), weights),
+                            max_size=6)
+USAGE_ORG = ORG.replace("owners: [wes]}", "owners: [wes], namespaces: [web-ns]}").replace(
+    "owners: [sam]}", "owners: [sam], namespaces: [c1/search-ns]}")
+
+
+def load_usage(store, folder, usage, queries) -> None:
+    """Random usage through the real import: OpenCost responses per cluster, a usage CSV of queries."""
+    paths = []
+    for cluster in sorted({c for _, c, *_ in usage}):
+        steps = [[oc.allocation(ns, day, cluster, cpu_cost=float(c), ram_cost=float(r), cpu_hours=float(h),
+                                ram_gib_hours=float(h), namespace_labels={"team": label} if label else None)
+                  for d, cl, ns, label, c, r, h in usage if cl == cluster and d == day] for day in DAYS[:2]]
+        paths.append(oc.write(folder / f"{cluster}.json", *[s for s in steps if s]))
+    if queries:
+        (folder / "queries.csv").write_text("date,metric,key,quantity,unit\n" + "".join(
+            f"{d},queries,{k},{q},count\n" for d, k, q in queries))
+        paths.append(str(folder / "queries.csv"))
+    for path in paths:
+        assert import_files(store, new_duck(), [path]).ok
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=rows_strategy, rule_list=rule_strategy)
-def test_allocated_plus_unallocated_is_the_bill(tmp_path_factory, rows, rule_list):
-    """For any bill and any rules: per currency and cost column, the allocation adds up to the bill exactly."""
+@given(rows=rows_strategy, rule_list=rule_strategy, usage=usage_strategy, queries=queries_strategy)
+def test_allocated_plus_unallocated_is_the_bill(tmp_path_factory, rows, rule_list, usage, queries):
+    """For any bill, usage and rules: per currency and cost column, the allocation adds up to the bill exactly."""
     import yaml
 
     from lib.store.state import open_store
-    from tests.conftest import ORG
     store = open_store(tmp_path_factory.mktemp("prop") / "data")
-    versions.save_org(store, ORG, access.CLI, "setup")
+    versions.save_org(store, USAGE_ORG, access.CLI, "setup")
     named = [dict(r, name=f"r{i}") for i, r in enumerate(rule_list)]
     version, errors = versions.save_rules(store, yaml.safe_dump({"rules": named}), access.CLI, "setup")
     if errors:  # e.g. a generated rule shadowed by an earlier one: rejected whole, as it should be
         assert version is None and all("never match" in e for e in errors)
         return
-    bill = [charge(t, s, e, billed=b, SubAccountId=a, BillingCurrency=c, BillingAccountId=f"payer-{c}")
-            for t, s, a, e, b, c in rows]
-    load_bill(store, tmp_path_factory.mktemp("bill"), bill)
+    bill = [charge(t, s, e, billed=b, SubAccountId=a, BillingCurrency=c, BillingAccountId=f"payer-{c}", day=d)
+            for t, s, a, e, b, c, d in rows]
+    folder = tmp_path_factory.mktemp("bill")
+    load_bill(store, folder, bill)
+    load_usage(store, folder, usage, queries)
     con = engine(store, new_duck())
     cache.allocated_view(store, con)
     got = con.execute("select BillingCurrency, sum(billed), sum(effective), sum(list) from allocated "

@@ -11,8 +11,11 @@ from lib.allocation import cache
 from lib.allocation import spark as allocation_spark
 from lib.config import org, rules, versions
 from lib.core import access
+from lib.sources.files import import_files
 from lib.store.lake import engine, new_duck
 from lib.store.state import open_store
+from tests import opencost as oc
+from tests.allocation.test_usage_allocation import CLUSTER, setup
 from tests.bill import charge
 from tests.conftest import ORG, load_bill
 
@@ -37,7 +40,8 @@ def both_engines(store, spark, period="2026-10", tmp=None):
     org_, _ = org.parse_org(inp.org_yaml)
     rules_, _ = rules.parse_rules(inp.rules_yaml, org_)
     out = str(tmp / f"spark-{period}.parquet")
-    allocation_spark.allocate(spark, list(inp.files), period, rules_, org_, inp.rules_version, out, inp.basis)
+    allocation_spark.allocate(spark, list(inp.files), period, rules_, org_, inp.rules_version, out, inp.basis,
+                              usage_files=list(inp.usage_files))
     sql = f"select * from {RESULT} order by all"
     return con.execute(sql, [duck]).fetchall(), con.execute(sql, [out]).fetchall(), con, out
 
@@ -68,6 +72,28 @@ def test_design_rules_give_identical_rows(configured, tmp_path, spark):
     described = "describe select * from " + RESULT
     assert con.execute(described, [out]).fetchall() == con.execute(described, [cache.ensure_period(
         configured, con, "2026-10")[0]]).fetchall()
+
+
+def test_usage_splits_give_identical_rows(store, tmp_path, spark):
+    """Namespace labels, idle to Unallocated, a day without usage, another cluster, a usage CSV and a month
+    with no usage at all: the same rows from both engines."""
+    bill = [charge(None, "Amazon EC2", "100.000001", day=d, tags=CLUSTER) for d in ("2026-11-03", "2026-11-05")]
+    bill += [charge(None, "Amazon EC2", "7", day="2026-10-02", tags=CLUSTER),
+             charge(None, "Amazon EC2", "33", day="2026-11-03", tags={"eks:cluster-name": "other-cluster"}),
+             charge(None, "BigQuery", "50", day="2026-11-03", SubAccountId="data-platform", BillingCurrency="EUR",
+                    BillingAccountId="payer-eur")]
+    day3 = [oc.allocation("checkout", "2026-11-03", cpu_cost=3, cpu_hours=30),
+            oc.allocation("recs", "2026-11-03", cpu_cost=1, cpu_hours=7, namespace_labels={"team": "Basket"}),
+            oc.allocation("legacy", "2026-11-03", cpu_cost=1, cpu_hours=9, namespace_labels={"team": "nobody"}),
+            oc.allocation("__idle__", "2026-11-03", cpu_cost=5)]
+    setup(store, tmp_path, idle="unallocated", weight="cpu", team=", team: label:team", day3=day3, bill=bill)
+    queries = tmp_path / "queries.csv"
+    queries.write_text("date,metric,key,quantity,unit\n2026-11-03,queries,analytics,3,n\n2026-11-03,queries,x,1,n\n")
+    assert import_files(store, new_duck(), [str(queries)]).ok
+    for period in ("2026-10", "2026-11"):
+        duck, spark_rows, con, out = both_engines(store, spark, period, tmp_path)
+        assert spark_rows == duck
+        assert any(r[3] == "basket" for r in duck) or period == "2026-10"
 
 
 def test_spark_results_land_in_the_cache_the_app_reads(configured, tmp_path, spark):

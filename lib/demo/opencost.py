@@ -11,6 +11,10 @@ in DuckDB from the demo's days, and go through the same import as a saved respon
 
 from pathlib import Path
 
+import pyarrow as pa
+
+from lib.core.sql import literal
+
 CLUSTER = "shared-prod"
 SOURCE = "demo-opencost"
 # namespace, team (org.yaml `namespaces:`), team label (the rule maps label:team), requested cores,
@@ -75,14 +79,15 @@ select * from priced union all select * from idle
 """
 
 
-def _value(key: str) -> str:
+def _value(key: str, cluster: str) -> str:
     """The SQL of one allocation field over demo_opencost (5-decimal rounding, as OpenCost rounds)."""
     labels = "json_object('kubernetes_io_metadata_name', namespace)"
+    c = literal(cluster)
     named = {
         "name": "name",
-        "properties": (f"case when name = '__idle__' then json_object('cluster', '{CLUSTER}') "
-                       f"when name = '__unmounted__' then json_object('cluster', '{CLUSTER}', 'container', name, "
-                       f"'namespace', name, 'pod', name) else json_object('cluster', '{CLUSTER}', 'namespace', "
+        "properties": (f"case when name = '__idle__' then json_object('cluster', {c}) "
+                       f"when name = '__unmounted__' then json_object('cluster', {c}, 'container', name, "
+                       f"'namespace', name, 'pod', name) else json_object('cluster', {c}, 'namespace', "
                        f"namespace, 'namespaceLabels', case when label is null then {labels} else json_object("
                        f"'kubernetes_io_metadata_name', namespace, 'team', label) end) end"),
         "window": "json_object('start', s, 'end', e)", "start": "s", "end": "e", "minutes": "1440",
@@ -113,17 +118,24 @@ select '{{"code":200,"status":"success","data":[' || string_agg(step, ',' order 
 """
 
 
-def write_months(con, folder: Path) -> list[str]:
-    """One response file per month of the demo window (needs lib.demo.charges.load_catalog's tables)."""
+def write_months(con, folder: Path, cluster: str = CLUSTER, namespaces=NAMESPACES) -> list[str]:
+    """One response file per month of the demo window (needs lib.demo.charges.load_catalog's tables).
+
+    `namespaces` are rows like NAMESPACES (bench/bench_usage.py writes thousands for several clusters).
+    """
     con.execute("create or replace temp table demo_namespaces (namespace varchar, team varchar, label varchar, "
                 "cores double, gib double, growth double)")
-    con.executemany("insert into demo_namespaces values (?, ?, ?, ?, ?, ?)", [list(n) for n in NAMESPACES])
+    rows = pa.table({c: [n[i] for n in namespaces] for i, c in enumerate(
+        ("namespace", "team", "label", "cores", "gib", "growth"))})
+    con.register("demo_namespaces_rows", rows)
+    con.execute("insert into demo_namespaces select * from demo_namespaces_rows")
+    con.unregister("demo_namespaces_rows")
     con.execute(ROWS_SQL)
     folder.mkdir(parents=True, exist_ok=True)
-    sql = RESPONSE_SQL.format(pairs=", ".join(f"'{k}', {_value(k)}" for k in KEYS))
+    sql = RESPONSE_SQL.format(pairs=", ".join(f"'{k}', {_value(k, cluster)}" for k in KEYS))
     files = []
     for (month,) in con.execute("select distinct month_start from demo_days order by 1").fetchall():
-        path = folder / f"allocation-{month:%Y-%m}.json"
+        path = folder / f"allocation-{cluster}-{month:%Y-%m}.json"
         path.write_text(con.execute(sql, [month]).fetchone()[0])
         files.append(str(path))
     return files

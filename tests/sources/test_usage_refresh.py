@@ -111,3 +111,10 @@ def test_a_generic_usage_csv_checks_every_row(store, tmp_path):
     assert new_duck().execute(f"select UsageDate::varchar, Metric, Cluster, UsageKey, Quantity, Unit from "
                               f"{parquet_source(usage_files(store))} order by all").fetchall() == [
         ("2026-11-01", "queries", "", "web", 12, "count"), ("2026-11-02", "queries", "", "api", 3, "count")]
+
+
+def test_the_example_settings_configure_an_opencost_source():
+    from tests.paths import ROOT
+    sources, errors = refresh.parse_sources((ROOT / "settings.example.yaml").read_text())
+    assert errors == []
+    assert [s.params["url"] for s in sources if s.kind == "opencost"] == ["http://opencost.opencost.svc:9003"]

@@ -16,7 +16,7 @@ from lib.core.periods import period_problem
 # lists them from here without importing any verb module; a run imports only its verb's module.
 VERBS = {
     "demo": ("demo", "build the demo company (org, rules, budgets, 13 months of charges)"),
-    "import": ("sources", "normalize and ingest billing files"),
+    "import": ("sources", "normalize and ingest billing files, or usage data (OpenCost, usage CSVs)"),
     "refresh": ("sources", "pull the configured billing sources (current and previous month)"),
     "sources": ("sources", "configured billing sources and their freshness (CSV)"),
     "rates": ("sources", "currency rates for display conversion"),

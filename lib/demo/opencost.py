@@ -20,14 +20,14 @@ SOURCE = "demo-opencost"
 # namespace, team (org.yaml `namespaces:`), team label (the rule maps label:team), requested cores,
 # requested GiB, yearly growth. recommendations has only its label; sandbox-legacy has neither.
 NAMESPACES = (
-    ("storefront", "web", None, 6.0, 12.0, 0.30),
-    ("web-assets", "web", None, 1.0, 2.0, 0.10),
-    ("api-gateway", "api", None, 4.0, 8.0, 0.40),
-    ("search", "search", None, 5.0, 24.0, 0.20),
-    ("recommendations", None, "search", 2.0, 8.0, 0.50),
-    ("checkout", "payments", "payments", 3.0, 6.0, 0.20),
-    ("platform-tools", "platform", None, 1.5, 4.0, 0.10),
-    ("sandbox-legacy", None, None, 0.5, 1.0, 0.00),
+    ("storefront", "web", None, 90.0, 180.0, 0.30),
+    ("web-assets", "web", None, 15.0, 30.0, 0.10),
+    ("api-gateway", "api", None, 60.0, 120.0, 0.40),
+    ("search", "search", None, 75.0, 360.0, 0.20),
+    ("recommendations", None, "search", 30.0, 120.0, 0.50),
+    ("checkout", "payments", "payments", 45.0, 90.0, 0.20),
+    ("platform-tools", "platform", None, 22.0, 60.0, 0.10),
+    ("sandbox-legacy", None, None, 8.0, 15.0, 0.00),
 )
 CPU_HOUR, GIB_HOUR = 0.031611, 0.004237  # OpenCost's default on-demand prices
 KEYS = ("name properties window start end minutes cpuCores cpuCoreRequestAverage cpuCoreUsageAverage cpuCoreHours "

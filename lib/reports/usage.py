@@ -125,8 +125,8 @@ def namespaces(store, con, user: access.User, period: str, team: str, metric: st
     own figure from list prices, for comparison.
     """
     access.require(user, "view_spend")
-    columns = ["rule", "cluster", "namespace", "CPU core-hours", "CPU efficiency", "memory GiB-hours",
-               "memory efficiency", "GPU hours", "OpenCost estimate", "cost"]
+    columns = ["namespace", "cluster", "cost", "OpenCost estimate", "CPU core-hours", "CPU efficiency",
+               "memory GiB-hours", "memory efficiency", "GPU hours", "rule"]
     if team not in _visible(store, user):
         return pd.DataFrame([], columns=columns)
     inp = cache.inputs(store, period)
@@ -134,8 +134,8 @@ def namespaces(store, con, user: access.User, period: str, team: str, metric: st
                                  usage=usage_lake.source(list(inp.usage_files)), metric=focus.metric(metric))
     rows = con.execute(sql, [team, usage_schema.KUBERNETES, period, team, period, currency]).fetchall()
     costs = money.round_lines([money.to_decimal(r[11]) for r in rows]) if rows else []
-    return pd.DataFrame([(r[0], r[1], r[2], _round(r[3]), _ratio(r[4], r[5]), _round(r[6], GIB),
-                          _ratio(r[7], r[8]), _round(r[9]), money.round_total(money.to_decimal(r[10])), c)
+    return pd.DataFrame([(r[2], r[1], c, money.round_total(money.to_decimal(r[10])), _round(r[3]),
+                          _ratio(r[4], r[5]), _round(r[6], GIB), _ratio(r[7], r[8]), _round(r[9]), r[0])
                          for r, c in zip(rows, costs)], columns=columns)
 
 

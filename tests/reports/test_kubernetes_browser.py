@@ -1,0 +1,32 @@
+"""In Chromium: finance opens the demo's Web team and its Kubernetes tab shows the team's namespaces."""
+
+import os
+import shutil
+
+import pytest
+
+from lib.people.users import DEMO_PASSWORD
+from tests.browser import browser, login, open_page, served, settle
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("COSTBOOK_SCREENSHOTS")  # a folder to keep the screenshots in, to look at them
+
+
+@pytest.mark.parametrize("width", [1400, 1024])
+def test_the_kubernetes_tab_lists_the_teams_namespaces(demo_dir, tmp_path, width):
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    with served(data) as url, browser(height=1400) as page:
+        page.set_viewport_size({"width": width, "height": 1400})
+        login(page, url, "finance", DEMO_PASSWORD)
+        open_page(page, "Teams", "Department")
+        page.get_by_test_id("stSelectbox").filter(has_text="Team").locator("input").click()
+        page.get_by_role("option", name="Web", exact=True).click()
+        settle(page)
+        page.get_by_role("tab", name="Kubernetes").click()
+        settle(page)
+        page.get_by_text("Efficiency = used / requested").wait_for()
+        page.get_by_role("tabpanel", name="Kubernetes").get_by_test_id("stDataFrame").wait_for()
+        assert page.get_by_test_id("stException").count() == 0
+        folder = SHOTS or str(tmp_path)
+        page.screenshot(path=os.path.join(folder, f"teams-kubernetes-{width}.png"), full_page=True)

@@ -35,7 +35,7 @@ import yaml
 from lib.core import access
 from lib.core.periods import is_period
 from lib.core.problems import Problem
-from lib.core.sql import literal
+from lib.core.sql import identifier, literal
 from lib.sources.ingest import ingest
 from lib.sources.usage_ingest import ingest_usage
 from lib.store import audit, secret
@@ -137,7 +137,7 @@ def connector(kind: str):
 
 def outside(con, inputs: list[tuple[str, str]], months: list[str], column: str = "BillingPeriodStart") -> list[Problem]:
     """Rows of a period that was not asked for: a source must not touch other periods."""
-    union = " union all ".join(f"select {literal(n)} as f, {column} as d from {v}" for n, v in inputs)
+    union = " union all ".join(f"select {literal(n)} as f, {identifier(column)} as d from {v}" for n, v in inputs)
     rows = con.execute(f"select f, strftime(try_cast(d as timestamp), '%Y-%m') as p, count(*) "
                        f"from ({union}) group by 1, 2 order by 1, 2").fetchall()
     return [Problem(f, None, column, f"{n} rows are in billing period {p}, not in the requested "

@@ -3,7 +3,8 @@
 Two steps of the allocation (lib.allocation.engine.steps), read the usage lake of the period:
 - `{x}_uk`: per usage rule, day and usage key (namespace, or a generic metric's key) the weight
   and the team it goes to, or the reason it goes nowhere: `namespace sandbox (cluster prod) has no
-  team`, `idle of cluster prod`. Idle follows the rule's `idle:`; with share it is left out, so
+  team`, `idle of cluster prod` (the allocation itself groups per team and reason only). Idle
+  follows the rule's `idle:`; with share it is left out, so
   the namespaces' weights cover it. OpenCost prices idle but measures no hours on it, so for
   cpu/memory/gpu weights its hours are its cost at the cluster-day's average price per hour.
   Weights below zero (OpenCost's idle can be) count as zero.
@@ -30,12 +31,16 @@ def _label_value(rules) -> str:
     return f"case r.idx {cases} end" if cases else "cast(null as varchar)"
 
 
-def key_weights_sql(usage_sql: str, rules, x: str) -> str:
-    """{x}_uk (rule_idx, ChargeDate, cluster, usage_key, team, reason, weight); one `?`: the period."""
+def key_weights_sql(usage_sql: str, rules, x: str, by_key: bool = True) -> str:
+    """{x}_uk (rule_idx, ChargeDate, cluster, usage_key, team, reason, weight); one `?`: the period.
+
+    by_key=False leaves out cluster and usage_key (all the shares need; fewer groups to form).
+    """
     weight = " ".join(f"when '{k}' then u.{c}" for k, c in usage.WEIGHTS.items())
     cost = " ".join(f"when '{k}' then u.{c}" for k, c in usage.WEIGHT_COSTS.items())
     idle = f"(u.Metric = '{K8S}' and u.UsageKey = '{IDLE}')"
     team = "coalesce(nl.team, nc.team, na.team)"
+    keys = "w.cluster, w.usage_key, " if by_key else ""
     return f"""
         with u as (
             select r.idx as rule_idx, r.metric, r.idle_team, r.label_key, u.UsageDate as ChargeDate,
@@ -46,16 +51,13 @@ def key_weights_sql(usage_sql: str, rules, x: str) -> str:
             from {usage_sql} u join {x}_u r on r.metric = u.Metric and r.cluster = coalesce(u.Cluster, '')
             where u.x_UsagePeriod = ? and not ({idle} and r.idle = 'share')),
         priced as (
-            select *, sum(case when is_idle then 0 else coalesce(w, 0) end)
-                          over (partition by rule_idx, ChargeDate) as ns_w,
-                      sum(case when is_idle then 0 else coalesce(wc, 0) end)
-                          over (partition by rule_idx, ChargeDate) as ns_wc
-            from u),
+            select rule_idx, ChargeDate, sum(coalesce(w, 0)) as ns_w, sum(coalesce(wc, 0)) as ns_wc
+            from u where not is_idle group by all),
         weighted as (
-            select *, greatest(coalesce(case when is_idle and wc is not null then
-                         case when ns_wc > 0 then wc * ns_w / ns_wc else 0 end else w end, 0), 0) as weight
-            from priced)
-        select w.rule_idx, w.ChargeDate, w.cluster, w.usage_key,
+            select u.*, greatest(coalesce(case when u.is_idle and u.wc is not null then
+                       case when p.ns_wc > 0 then u.wc * p.ns_w / p.ns_wc else 0 end else u.w end, 0), 0) as weight
+            from u left join priced p on u.is_idle and p.rule_idx = u.rule_idx and p.ChargeDate = u.ChargeDate)
+        select w.rule_idx, w.ChargeDate, {keys}
                case when w.is_idle then w.idle_team when w.metric = '{K8S}' then {team} else nk.team end as team,
                case when w.is_idle then case when w.idle_team is null then 'idle of cluster ' || w.cluster end
                     when w.metric = '{K8S}' then case when {team} is null then
@@ -74,7 +76,8 @@ def key_weights_sql(usage_sql: str, rules, x: str) -> str:
 
 
 def shares_sql(x: str) -> str:
-    """{x}_ush (rule_idx, ChargeDate, team, reason, basis, share) for every (rule, day) of usage-split charges."""
+    """{x}_ush (rule_idx, ChargeDate, team, reason, basis, share, rk) for every (rule, day) of usage-split charges;
+    rk 1 is the largest share, the one that takes a split's rounding residual."""
     return f"""
         with uw as (
             select rule_idx, ChargeDate, team, reason, sum(weight) as w from {x}_uk where weight > 0 group by all),
@@ -85,15 +88,19 @@ def shares_sql(x: str) -> str:
         picked as (
             select n.rule_idx, n.ChargeDate, d.total as day_total, m.total as month_total from needed n
             left join days d on d.rule_idx = n.rule_idx and d.ChargeDate = n.ChargeDate
-            left join month_totals m on m.rule_idx = n.rule_idx)
-        select p.rule_idx, p.ChargeDate, u.team, u.reason, 'day' as basis,
-               cast(u.w / p.day_total as decimal(18,12)) as share
-        from picked p join uw u on u.rule_idx = p.rule_idx and u.ChargeDate = p.ChargeDate
-        union all
-        select p.rule_idx, p.ChargeDate, m.team, m.reason, 'month' as basis,
-               cast(m.w / p.month_total as decimal(18,12)) as share
-        from picked p join months m on m.rule_idx = p.rule_idx where p.day_total is null
-        union all
-        select rule_idx, ChargeDate, cast(null as varchar) as team, '{NO_USAGE}' as reason, 'none' as basis,
-               cast(1 as decimal(18,12)) as share
-        from picked where day_total is null and month_total is null"""
+            left join month_totals m on m.rule_idx = n.rule_idx),
+        shares as (
+            select p.rule_idx, p.ChargeDate, u.team, u.reason, 'day' as basis,
+                   cast(u.w / p.day_total as decimal(18,12)) as share
+            from picked p join uw u on u.rule_idx = p.rule_idx and u.ChargeDate = p.ChargeDate
+            union all
+            select p.rule_idx, p.ChargeDate, m.team, m.reason, 'month' as basis,
+                   cast(m.w / p.month_total as decimal(18,12)) as share
+            from picked p join months m on m.rule_idx = p.rule_idx where p.day_total is null
+            union all
+            select rule_idx, ChargeDate, cast(null as varchar) as team, '{NO_USAGE}' as reason, 'none' as basis,
+                   cast(1 as decimal(18,12)) as share
+            from picked where day_total is null and month_total is null)
+        select *, row_number() over (partition by rule_idx, ChargeDate
+                                     order by share desc, coalesce(team, ''), coalesce(reason, '')) as rk
+        from shares"""

@@ -191,7 +191,11 @@ def _result_sql(x: str, period: str, rules_version: int, group_cols: list[str], 
     dims = ", ".join(dim_cols)
     group = ", ".join(group_cols)
     # round() first: the cast of an exact 12-decimal value is about twice as fast as a rounding cast
-    amounts = ", ".join(f"cast(round(g_{c} * share, 12) as decimal(38,12)) as {c}" for c in ("billed", "effective", "list"))
+    # The effective and list parts equal the billed part wherever the costs are equal (most lines): one product.
+    billed = "cast(round(g_billed * share, 12) as decimal(38,12))"
+    amounts = f"{billed} as billed, " + ", ".join(
+        f"case when g_{c} = g_billed then {billed} else cast(round(g_{c} * share, 12) as decimal(38,12)) end as {c}"
+        for c in ("effective", "list"))
     fix = ", ".join(f"case when rk = 1 then {c} + (g_{c} - sum({c}) over (partition by {group})) else {c} end as {c}"
                     for c in ("billed", "effective", "list"))
     keep = (f"{', '.join(f'g.{c}' for c in group_cols)}, g.rule, s.team, s.share, s.rk, {{reason}} as reason, "

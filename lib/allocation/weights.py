@@ -56,7 +56,7 @@ def key_weights_sql(usage_sql: str, rules, x: str, by_key: bool = True) -> str:
         weighted as (
             select u.*, greatest(coalesce(case when u.is_idle and u.wc is not null then
                        case when p.ns_wc > 0 then u.wc * p.ns_w / p.ns_wc else 0 end else u.w end, 0), 0) as weight
-            from u left join priced p on u.is_idle and p.rule_idx = u.rule_idx and p.ChargeDate = u.ChargeDate)
+            from u left join priced p on p.rule_idx = u.rule_idx and p.ChargeDate = u.ChargeDate)
         select w.rule_idx, w.ChargeDate, {keys}
                case when w.is_idle then w.idle_team when w.metric = '{K8S}' then {team} else nk.team end as team,
                case when w.is_idle then case when w.idle_team is null then 'idle of cluster ' || w.cluster end

@@ -26,7 +26,7 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("Metric", "varchar", True),
     ("Cluster", "varchar", False),  # '' for metrics without a cluster
     ("UsageKey", "varchar", True),  # the namespace (OpenCost) or the key of a generic metric
-    ("Labels", "varchar", False),  # JSON object: namespace labels over pod labels (OpenCost)
+    ("Labels", "varchar", False),  # a JSON object (never other JSON): namespace labels over pod labels (OpenCost)
     ("Quantity", NUMBER, False),  # a generic metric's amount
     ("Unit", "varchar", False),
     ("TotalCost", NUMBER, False),  # OpenCost's estimate from list prices (not the bill)

@@ -168,7 +168,8 @@ def _csv_labels(have: list[str]) -> str:
     built = f"nullif(cast(json_object({pairs}) as varchar), '{{}}')" if singles else "cast(null as varchar)"
     if "Labels" not in have:
         return built
-    return f"case when json_valid(nullif(Labels, '')) then Labels else {built} end"
+    return (f"case when json_valid(nullif(Labels, '')) and json_type(Labels) = 'OBJECT' then Labels "
+            f"else {built} end")
 
 
 def _csv_values() -> str:

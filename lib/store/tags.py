@@ -43,15 +43,18 @@ def extract(key: str) -> str:
     return f"{json_value(key, 'Tags')} as {alias(key)}"
 
 
-def json_value(key: str, column: str) -> str:
-    """SQL for the value of `key` (lower case) in the JSON object text of `column`, key matched ignoring case."""
+def json_value(key: str, column: str, checked: bool = True) -> str:
+    """SQL for the value of `key` (lower case) in the JSON object text of `column`, key matched ignoring case.
+
+    checked=False skips the check that the text is a JSON object, for columns written as objects (or null).
+    """
     lower, plain = key.lower(), key.lower().replace('"', "")
     found = f"list_filter(json_keys({column}), k -> lower(k) = {literal(lower)})[1]"
     any_case = f"json_extract_string({column}, '$.\"' || {found} || '\"')"
     exact, quoted = literal(f'$."{plain}"'), literal(f'"{plain}"')
-    return (f"case when json_valid({column}) and json_type({column}) = 'OBJECT' then coalesce("
-            f"json_extract_string({column}, {exact}), "
-            f"case when contains(lower({column}), {quoted}) then {any_case} end) end")
+    value = (f"coalesce(json_extract_string({column}, {exact}), "
+             f"case when contains(lower({column}), {quoted}) then {any_case} end)")
+    return f"case when json_valid({column}) and json_type({column}) = 'OBJECT' then {value} end" if checked else value
 
 
 

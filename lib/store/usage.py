@@ -35,7 +35,7 @@ def parquet_source(files: list[str]) -> str:
 
 def source(files: list[str], label_keys: tuple[str, ...] = ()) -> str:
     """SQL (a FROM item) over usage files with a "label:<key>" column per key, read from Labels."""
-    labels = "".join(f", {json_value(k, 'Labels')} as {label_alias(k)}" for k in label_keys)
+    labels = "".join(f", {json_value(k, 'Labels', checked=False)} as {label_alias(k)}" for k in label_keys)
     names = ", ".join(usage.NAMES)
     return f"(select {names}{labels} from {parquet_source(files)})"
 

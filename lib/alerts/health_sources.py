@@ -25,6 +25,8 @@ import pandas as pd
 from lib.alerts.health_check import FAIL, OK, WARN, Check, ago
 from lib.core import access
 from lib.sources.refresh import load_sources
+from lib.store import usage as usage_lake
+from lib.store.lake import new_duck
 from lib.store.state import Store, state
 
 FRESHNESS_HOURS = 36.0
@@ -130,17 +132,28 @@ def data_through(con, now: datetime) -> dict[str, date]:
     return {source: day for source, day in rows if day is not None}
 
 
+def usage_through(store: Store, now: datetime) -> dict[str, date]:
+    """Per usage source (OpenCost, usage CSVs), the newest day up to now it has usage for."""
+    files = usage_lake.files(store)
+    if not files:
+        return {}
+    rows = new_duck().execute(f"select x_Source, max(UsageDate) from {usage_lake.parquet_source(files)} "
+                              f"where UsageDate <= ? group by 1", [now.date()]).fetchall()
+    return {source: day for source, day in rows if day is not None}
+
+
 def data_checks(store: Store, con, now: datetime) -> list[Check]:
-    days = data_through(con, now)
+    days, used = data_through(con, now), usage_through(store, now)
     out = []
     for t in targets(store)[0]:
-        name, last = f"data:{t.source}", days.get(t.source)
+        name, last = f"data:{t.source}", days.get(t.source) or used.get(t.source)
         if last is None:
             out.append(Check(name, WARN, "no charges from this source yet"))
             continue
         lag = (now.date() - last).days
         status = FAIL if lag > t.data_lag_days else OK
-        out.append(Check(name, status, f"charges through {last} ({lag} day{'s' * (lag != 1)} ago; "
+        what = "charges" if t.source in days else "usage"
+        out.append(Check(name, status, f"{what} through {last} ({lag} day{'s' * (lag != 1)} ago; "
                                        f"target {t.data_lag_days} days)"))
     return out
 

@@ -7,7 +7,7 @@ from lib.core import access
 from lib.sources import refresh
 from lib.sources.files import import_files
 from lib.sources.opencost_api import window
-from lib.store.lake import new_duck
+from lib.store.lake import engine, new_duck
 from lib.store.usage import files as usage_files
 from lib.store.usage import parquet_source
 from tests import opencost as oc
@@ -118,3 +118,15 @@ def test_the_example_settings_configure_an_opencost_source():
     sources, errors = refresh.parse_sources((ROOT / "settings.example.yaml").read_text())
     assert errors == []
     assert [s.params["url"] for s in sources if s.kind == "opencost"] == ["http://opencost.opencost.svc:9003"]
+
+
+def test_health_watches_an_opencost_source_by_its_usage(store, httpserver):
+    from datetime import datetime, timezone
+
+    from lib.alerts import health_sources
+    configure(store, {"name": "k8s-prod", "provider": "kubernetes", "kind": "opencost",
+                      "params": {"url": httpserver.url_for("/")}})
+    httpserver.expect_request("/allocation").respond_with_handler(month_answer([]))
+    assert refresh.refresh(store, access.CLI, months=[MONTH])[0].ok
+    [check] = health_sources.data_checks(store, engine(store, new_duck()), datetime(2026, 6, 3, 8, tzinfo=timezone.utc))
+    assert (check.name, check.status, check.reason[:27]) == ("data:k8s-prod", "ok", "usage through 2026-06-02 (1")

@@ -54,6 +54,7 @@ def _rewrite_lake(store: Store, old_key: str | None, new_key: str | None) -> tup
             crypto.prepare_duck(con, key, name)
     done = skipped = 0
     files = sorted(p for p in store.lake.rglob("*.parquet") if "staging" not in p.relative_to(store.lake).parts)
+    files += sorted(p for folder in SEALED_FOLDERS for p in (store.data_dir / folder).rglob("*.parquet"))
     for path in files:
         if _readable(con, path, new_key, "new"):
             skipped += 1
@@ -101,7 +102,7 @@ def _rewrite_state(store: Store, old_key: str | None, new_key: str | None) -> bo
     return True
 
 
-SEALED_FOLDERS = ("statements",)  # files kept with crypto.seal
+SEALED_FOLDERS = ("statements",)  # files kept with crypto.seal, but for the Parquet (a close's cells): encrypted as the lake
 
 
 def _in_new_form(data: bytes, new_key: str | None) -> bool:
@@ -117,7 +118,8 @@ def _in_new_form(data: bytes, new_key: str | None) -> bool:
 def _rewrite_files(store: Store, old_key: str | None, new_key: str | None) -> int:
     """Re-seal the frozen statements under the new key (skipping those it already reads)."""
     done = 0
-    for path in sorted(p for folder in SEALED_FOLDERS for p in (store.data_dir / folder).rglob("*") if p.is_file()):
+    for path in sorted(p for folder in SEALED_FOLDERS for p in (store.data_dir / folder).rglob("*")
+                       if p.is_file() and p.suffix != ".parquet"):
         data = path.read_bytes()
         if _in_new_form(data, new_key):
             continue

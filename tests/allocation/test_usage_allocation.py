@@ -67,7 +67,7 @@ def setup(store, tmp_path, idle="share", weight="cost", team="", day3=None, bill
 def totals(store, metric="billed", period="2026-11"):
     con = engine(store, new_duck())
     cache.allocated_view(store, con)
-    return {k: a for k, _, a in spend.rounded(spend.totals(con, access.CLI, period, "team", metric))}
+    return {k: a for k, _, a in spend.totals(con, access.CLI, period, "team", metric)}
 
 
 def reasons(store, period="2026-11"):

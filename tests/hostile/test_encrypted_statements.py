@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from lib.cli.main import main
 from lib.config import versions
 from lib.core import access
 from lib.month_end import close, closes, statements
@@ -46,8 +47,8 @@ def frozen(store):
 
 def test_frozen_statements_are_sealed_and_download_byte_for_byte(closed):
     files = frozen(closed)
-    assert {f.suffix for f in files} == {".pdf", ".csv"}
-    for f in files:
+    assert {f.suffix for f in files} == {".pdf", ".csv", ".parquet"}  # the statements and the cells they add up
+    for f in [f for f in files if f.suffix != ".parquet"]:
         data = f.read_bytes()
         assert crypto.is_sealed(data) and b"Amazon Elastic" not in data and b"%PDF" not in data
     again = closes.stored_statement(closed, "2026-10", "web", "csv")
@@ -69,8 +70,15 @@ def rotate(data_dir, old, new):
                           capture_output=True, text=True, timeout=180)
 
 
-def test_rotation_reseals_them_and_is_audited_after_with_its_outcome(closed, monkeypatch):
+def totals(store, capsys) -> str:
+    assert main(["--data-dir", str(store.data_dir), "totals", "--month", "2026-10"]) == 0
+    return capsys.readouterr().out
+
+
+def test_rotation_reseals_them_and_is_audited_after_with_its_outcome(closed, monkeypatch, capsys):
     before = {f: closes.stored_statement(closed, "2026-10", "web", f.suffix[1:]) for f in frozen(closed) if "web" in f.name}
+    closed_totals = totals(closed, capsys)
+    assert "web,USD,123.45" in closed_totals
     done = rotate(closed.data_dir, KEY, NEW_KEY)
     assert done.returncode == 0, done.stderr
     assert "2 statement file(s) rewritten" in done.stderr
@@ -80,7 +88,8 @@ def test_rotation_reseals_them_and_is_audited_after_with_its_outcome(closed, mon
     (entry,) = audit.entries(closed, access.CLI, action="key.rotate")
     details = json.loads(entry.details)
     assert details["ok"] is True and details["state"] is True and details["lake_files"] >= 1
-    assert details["statement_files"] == len(frozen(closed))
+    assert details["statement_files"] == len([f for f in frozen(closed) if f.suffix != ".parquet"])
+    assert totals(closed, capsys) == closed_totals  # the close's cells are re-encrypted as the lake, not sealed
     assert entry.id == max(e.id for e in audit.entries(closed, access.CLI))  # written after the rotation, last
 
 

@@ -52,6 +52,10 @@ def test_the_journal_and_statements_agree_on_usage_split_lines(store, tmp_path):
 def test_explain_names_the_namespaces_and_their_share(store, tmp_path, capsys):
     setup(store, tmp_path, bill=BILL)
     assert main(["--data-dir", str(store.data_dir), "explain", "--team", "basket", "--month", "2026-11"]) == 0
+    # basket 139.4444, payments 129.4444, Unallocated 31.1111 of the $300 invoice: the left-over cent goes to
+    # the first of the two equal remainders, basket (the cells, which the statement and totals show too)
     assert capsys.readouterr().out.splitlines() == [
         "rule,rules_version,reason,share,currency,amount,charges,usage",
-        "Shared cluster,1,,0.444444,USD,139.44,3,cart: 44.4% of cluster shared-prod cost weight on 2026-11"]
+        "Shared cluster,1,,0.444444,USD,139.45,3,cart: 44.4% of cluster shared-prod cost weight on 2026-11"]
+    assert main(["--data-dir", str(store.data_dir), "totals", "--month", "2026-11"]) == 0
+    assert "basket,USD,139.45" in capsys.readouterr().out.splitlines()

@@ -73,12 +73,25 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     # FOCUS 1.3 provider columns, kept beside the deprecated ProviderName.
     ("ServiceProviderName", "varchar", False),
     ("HostProviderName", "varchar", False),
+    # Lake schema 2: the other FOCUS 1.3 and 1.4 columns (JSON columns as text) and the provider's extras.
+    ("AllocatedMethodDetails", "varchar", False),
+    ("AllocatedMethodId", "varchar", False),
+    ("AllocatedResourceId", "varchar", False),
+    ("AllocatedResourceName", "varchar", False),
+    ("AllocatedTags", "varchar", False),
+    ("ContractApplied", "varchar", False),
+    ("CommitmentProgramEligibilityDetails", "varchar", False),
+    ("InvoiceDetailId", "varchar", False),
+    ("x_ProviderExtras", "varchar", False),  # the file's own x_ columns as one JSON object {name: value}
     # Costbook extras.
     ("x_Source", "varchar", True),  # the configured source or file format that delivered the row
     ("x_BillingPeriod", "varchar", True),  # 'YYYY-MM' of BillingPeriodStart: the lake partition key
 )
 
 NAMES = tuple(name for name, _, _ in COLUMNS)
+# Lake files record the schema they were written with; older files lack the columns added since.
+LAKE_SCHEMA = 2
+ADDED_IN_SCHEMA = {2: NAMES[NAMES.index("AllocatedMethodDetails"):NAMES.index("x_ProviderExtras") + 1]}
 COLUMN_TYPES = {name: typ for name, typ, _ in COLUMNS}
 REQUIRED = tuple(name for name, _, req in COLUMNS if req)
 

@@ -12,13 +12,13 @@ import tempfile
 from pathlib import Path
 
 from lib.config import versions
-from lib.core import access, focus
+from lib.core import access
 from lib.core.sql import literal
 from lib.sources.files import import_files
 from lib.sources.ingest import IngestResult, ingest
 from lib.store import audit, crypto
 from lib.store.guard import ImportGuard
-from lib.store.lake import new_duck
+from lib.store.lake import lake_columns, lake_groups, new_duck
 from lib.store.state import Store, state
 
 
@@ -86,9 +86,10 @@ def promote_tags(store: Store, user) -> list[IngestResult]:
             inputs = []
             for i, path in enumerate(files):
                 view = f"_promote_{i}"
+                (_, schema), = lake_groups(store, [str(store.lake / path)])
                 con.execute(f"create or replace temp view {view} as select file_row_number + 1 as _row, "
-                            f"{LAKE_COLUMNS} from read_parquet({literal(store.lake / path)}, file_row_number = true, "
-                            f"{crypto.parquet_read_options()})")
+                            f"{lake_columns(schema, skip=DERIVED)} from read_parquet({literal(str(store.lake / path))}, "
+                            f"file_row_number = true, {crypto.parquet_read_options()})")
                 inputs.append((path, view))
             result = ingest(store, con, inputs, source=source, label=f"promote tags ({len(parts)} partitions)",
                             actor=user.username)
@@ -99,5 +100,5 @@ def promote_tags(store: Store, user) -> list[IngestResult]:
     return results
 
 
-# What a lake file holds besides what ingest derives again (x_Source, x_BillingPeriod) and the promoted tags.
-LAKE_COLUMNS = ", ".join(name for name, _, _ in focus.COLUMNS if name not in ("x_Source", "x_BillingPeriod"))
+# What ingest derives again from a lake file's other columns (the promoted tags are not read either).
+DERIVED = ("x_Source", "x_BillingPeriod")

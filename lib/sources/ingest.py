@@ -23,7 +23,7 @@ from pathlib import Path
 from lib.config import versions
 from lib.core import focus
 from lib.core.problems import Problem
-from lib.core.sql import literal
+from lib.core.sql import identifier, literal
 from lib.sources import checks as value_checks
 from lib.sources import digests
 from lib.store import crypto, tags
@@ -44,6 +44,8 @@ class IngestResult:
     totals: dict = field(default_factory=dict)  # currency -> {"billed": Decimal, "effective": Decimal}
     problems: tuple[Problem, ...] = ()
     unchanged: int | None = None  # the run that already serves exactly this content (rows read, nothing written)
+    read_as: tuple[str, ...] = ()  # per file, the format (and FOCUS version) it was read as
+    datasets: dict = field(default_factory=dict)  # FOCUS dataset name -> rows saved (lib.sources.focus_datasets)
 
     @property
     def ok(self) -> bool:
@@ -87,12 +89,24 @@ def typed_view(con, raw: str, typed: str, source: str) -> dict[str, str]:
             parts.append(f"{literal(source)} as x_Source")
         elif name == "x_BillingPeriod":
             parts.append("strftime(BillingPeriodStart, '%Y-%m') as x_BillingPeriod")
+        elif name == "x_ProviderExtras" and name not in have:
+            parts.append(_extras_expr(have))
         else:
             parts.append(_typed_expr(name, typ, have.get(name)))
     inner = ", ".join(["_row"] + parts[:-1])
     sql = f"create or replace temp view {typed} as select *, {parts[-1]} from (select {inner} from {raw})"
     con.execute(sql)
     return have
+
+
+def _extras_expr(have: dict[str, str]) -> str:
+    """The input's own x_ columns as one JSON object (null when it has none, or on a row where all are null)."""
+    extras = [c for c in have if c.startswith("x_") and c not in focus.NAMES and not c.startswith(tags.PREFIX)]
+    if not extras:
+        return "cast(null as varchar) as x_ProviderExtras"
+    pairs = ", ".join(f"{literal(c)}, {identifier(c)}" for c in extras)
+    present = " or ".join(f"{identifier(c)} is not null" for c in extras)
+    return f"case when {present} then cast(json_object({pairs}) as varchar) end as x_ProviderExtras"
 
 
 def missing_columns(file: str, have: dict[str, str]) -> list[Problem]:
@@ -272,9 +286,9 @@ def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: st
             db.execute("update lake_files set active = 0 where source = ? and billing_account_id = ? and period = ?",
                        (source, account, period))
         db.executemany(
-            "insert into lake_files (run_id, source, billing_account_id, period, path, rows, promoted_tags) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, source, a, p, rel, r, ",".join(keys)) for a, p, rel, r in moved],
+            "insert into lake_files (run_id, source, billing_account_id, period, path, rows, promoted_tags, "
+            "lake_schema) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, source, a, p, rel, r, ",".join(keys), focus.LAKE_SCHEMA) for a, p, rel, r in moved],
         )
         digests.record(db, run_id, seen)
         periods = tuple(sorted({p for _, p, _, _ in moved}))

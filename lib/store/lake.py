@@ -28,27 +28,39 @@ def new_duck(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def parquet_source(files: list[str]) -> str:
-    """SQL for reading lake files with the lake schema (an empty lake reads as zero rows)."""
+def parquet_source(files: list[str], row_ids: bool = False) -> str:
+    """SQL for reading lake files with the lake schema (an empty lake reads as zero rows).
+
+    With row_ids, every row also has its file (`filename`) and its row number in it (`file_row_number`).
+    """
+    ids = ", filename = true, file_row_number = true" if row_ids else ""
     if not files:
         cols = ", ".join(f"cast(null as {typ}) as {name}" for name, typ, _ in focus.COLUMNS)
-        return f"(select {cols} where false)"
-    return f"read_parquet({literal_list(files)}, {crypto.parquet_read_options()})"
+        more = ", cast(null as varchar) as filename, cast(null as bigint) as file_row_number" if row_ids else ""
+        return f"(select {cols}{more} where false)"
+    return f"read_parquet({literal_list(files)}, {crypto.parquet_read_options()}{ids})"
 
 
-def lake_groups(store: Store, files: list[str]) -> dict[tuple[str, ...], list[str]]:
-    """Lake files grouped by the tag keys promoted in them (lib.store.tags), from the manifest.
+def lake_groups(store: Store, files: list[str]) -> dict[tuple[tuple[str, ...], int], list[str]]:
+    """Lake files grouped by (the tag keys promoted in them (lib.store.tags), their lake schema), from the manifest.
 
     Files of a group have the same columns; an encrypted lake cannot read files of different
-    columns in one read_parquet, so readers read each group and union them.
+    columns in one read_parquet, so readers read each group and union them (see lake_columns).
     """
     with state(store) as db:
-        rows = db.execute("select path, promoted_tags from lake_files").fetchall()
-    known = {str(store.lake / path): tuple(k for k in keys.split(",") if k) for path, keys in rows}
-    groups: dict[tuple[str, ...], list[str]] = {}
+        rows = db.execute("select path, promoted_tags, lake_schema from lake_files").fetchall()
+    known = {str(store.lake / path): (tuple(k for k in keys.split(",") if k), schema) for path, keys, schema in rows}
+    groups: dict[tuple[tuple[str, ...], int], list[str]] = {}
     for f in files:
-        groups.setdefault(known.get(f, ()), []).append(f)
+        groups.setdefault(known.get(f, ((), focus.LAKE_SCHEMA)), []).append(f)
     return groups
+
+
+def lake_columns(schema: int, prefix: str = "", skip: tuple[str, ...] = ()) -> str:
+    """The select list of the lake columns from files of a lake schema: a column added since reads as null."""
+    missing = {n for s, names in focus.ADDED_IN_SCHEMA.items() if s > schema for n in names}
+    return ", ".join(f"cast(null as {typ}) as {name}" if name in missing else f"{prefix}{name}"
+                     for name, typ, _ in focus.COLUMNS if name not in skip)
 
 
 def lake_source(store: Store, files: list[str]) -> str:
@@ -56,10 +68,8 @@ def lake_source(store: Store, files: list[str]) -> str:
     groups = lake_groups(store, files)
     if not groups:
         return parquet_source([])
-    return "(" + " union all ".join(f"select {_LAKE} from {parquet_source(g)}" for g in groups.values()) + ")"
-
-
-_LAKE = ", ".join(name for name, _, _ in focus.COLUMNS)
+    return "(" + " union all ".join(f"select {lake_columns(schema)} from {parquet_source(g)}"
+                                    for (_, schema), g in groups.items()) + ")"
 
 
 def engine(store: Store, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:

@@ -16,7 +16,7 @@ import re
 
 from lib.core import focus
 from lib.core.sql import identifier, literal
-from lib.store.lake import lake_groups, parquet_source
+from lib.store.lake import lake_columns, lake_groups, parquet_source
 from lib.store.state import Store
 
 PREFIX = "x_Tag_"
@@ -33,14 +33,14 @@ def alias(key: str) -> str:
     return identifier("tag:" + key)
 
 
-def extract(key: str) -> str:
-    """The value of a tag from the JSON `Tags` text as "tag:<key>": the key as written (lower case)
-    if present, else the first key equal to it ignoring case.
+def extract(key: str, column: str = "Tags") -> str:
+    """The value of a tag from the JSON text of `column` (Tags) as "tag:<key>": the key as written
+    (lower case) if present, else the first key equal to it ignoring case.
 
     The exact key is a cheap JSON path lookup; listing the keys to compare them without case runs
     only when the text holds the key in another case.
     """
-    return f"{json_value(key, 'Tags')} as {alias(key)}"
+    return f"{json_value(key, column)} as {alias(key)}"
 
 
 def json_value(key: str, column: str, checked: bool = True) -> str:
@@ -57,25 +57,25 @@ def json_value(key: str, column: str, checked: bool = True) -> str:
     return f"case when json_valid({column}) and json_type({column}) = 'OBJECT' then {value} end" if checked else value
 
 
-
-
-def source(store: Store, files: list[str], keys: tuple[str, ...] = ()) -> str:
+def source(store: Store, files: list[str], keys: tuple[str, ...] = (), row_ids: bool = False) -> str:
     """SQL (a FROM item) reading lake files with the lake columns plus a "tag:<key>" column per key.
 
-    A key a file does not carry is read from its Tags JSON, once per distinct Tags text.
+    A key a file does not carry is read from its Tags JSON, once per distinct Tags text. With
+    row_ids, each row also names its lake file and row (`_lake_file`, `_lake_row`).
     """
-    lake = ", ".join(f"c.{name}" for name, _, _ in focus.COLUMNS)
+    ids = ", c.filename as _lake_file, c.file_row_number as _lake_row" if row_ids else ""
     if not files:
         tags = "".join(f", cast(null as varchar) as {alias(k)}" for k in keys)
-        return f"(select {lake}{tags} from {parquet_source([])} c)"
+        return f"(select {lake_columns(focus.LAKE_SCHEMA, 'c.')}{tags}{ids} from {parquet_source([], row_ids)} c)"
     parts = []
-    for have, group in lake_groups(store, files).items():
-        read = parquet_source(group)
+    for (have, schema), group in lake_groups(store, files).items():
+        read = parquet_source(group, row_ids)
+        lake = lake_columns(schema, "c.") + ids
         tags = "".join(f", c.{column(k)} as {alias(k)}" if k in have else f", m.{alias(k)}" for k in keys)
         missing = [k for k in keys if k not in have]
         if missing:
             lookup = (f"(select Tags, {', '.join(extract(k) for k in missing)} "
-                      f"from (select distinct Tags from {read} where Tags is not null) d)")
+                      f"from (select distinct Tags from {parquet_source(group)} where Tags is not null) d)")
             parts.append(f"select {lake}{tags} from {read} c left join {lookup} m on m.Tags = c.Tags")
         else:
             parts.append(f"select {lake}{tags} from {read} c")

@@ -1,6 +1,7 @@
 """Billing source verbs: import files, refresh configured sources, list sources and runs, load rates.
 
-    python -m lib import bill.csv [--format auto|focus|aws-cur|azure-export|gcp-billing-export|gcp-focus]
+    python -m lib import bill.csv [--format auto|focus|aws-cur|azure-export|gcp-billing-export|gcp-focus|
+                                           focus-contract-commitment|focus-billing-period|focus-invoice-detail]
     python -m lib import allocation.json [--format opencost|usage] [--cluster NAME]   # usage data
     python -m lib refresh [--source NAME] [--month YYYY-MM]
     python -m lib sources            # configured sources with their last refresh (CSV)
@@ -15,7 +16,7 @@ from lib.cli import add_verb, fail, month_arg, write_csv
 from lib.config import versions
 from lib.core import access
 from lib.sources import imports, rates, refresh, runs
-from lib.sources.files import FORMATS
+from lib.sources.files import DATASET_FORMATS, FORMATS
 from lib.sources.usage_files import FORMATS as USAGE_FORMATS
 
 
@@ -26,14 +27,19 @@ def _problems(problems) -> None:
 
 def import_cmd(store, args) -> int:
     result = imports.import_paths(store, access.CLI, args.files, args.format, args.cluster)
+    for line in result.read_as:
+        print(f"read {line}", file=sys.stderr)
     if not result.ok:
         _problems(result.problems)
         fail(f"{len(result.problems)} problem(s) in {', '.join(args.files)}; nothing was imported")
+    for name, rows in result.datasets.items():
+        print(f"saved {rows} {name} row(s)", file=sys.stderr)
     if result.unchanged is not None:
         print(f"unchanged: {', '.join(result.periods)} already served from exactly this content (run "
               f"{result.unchanged}); nothing was imported", file=sys.stderr)
         return 0
-    print(f"imported {result.rows} rows for {', '.join(result.periods)} (run {result.run_id})", file=sys.stderr)
+    if result.run_id is not None:
+        print(f"imported {result.rows} rows for {', '.join(result.periods)} (run {result.run_id})", file=sys.stderr)
     usage = runs.usage_totals(store, access.CLI, result.run_id)
     if usage:
         write_csv(["period", "metric", "cluster", "keys", "days", "rows"], usage)
@@ -109,7 +115,7 @@ def tags_promote(store, args) -> int:
 def register(sub) -> None:
     p = add_verb(sub, "import")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", default="auto", choices=["auto", *FORMATS, *USAGE_FORMATS])
+    p.add_argument("--format", default="auto", choices=["auto", *FORMATS, *DATASET_FORMATS, *USAGE_FORMATS])
     p.add_argument("--cluster", default=None, help="the Kubernetes cluster of usage files that name none "
                                                    "(OpenCost's CSV export)")
     p.set_defaults(run=import_cmd)

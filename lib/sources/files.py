@@ -12,16 +12,20 @@ Usage files (OpenCost data, generic usage CSVs: lib.sources.usage_files) are det
 and go to the usage lake instead.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 from lib.core.problems import Problem
-from lib.sources import aws_cur, azure_export, digests, focus_file, gcp_billing, gcp_focus, usage_files
+from lib.sources import aws_cur, azure_export, digests, focus_datasets, focus_file, gcp_billing, gcp_focus, usage_files
 from lib.sources.ingest import IngestResult, ingest
 from lib.store.guard import ImportGuard
 from lib.store.state import Store
 
 # Detection tries these in order: provider-specific layouts before plain FOCUS.
 FORMATS = {m.NAME: m for m in (aws_cur, azure_export, gcp_billing, gcp_focus, focus_file)}
+# The FOCUS datasets other than cost and usage, as --format names; `auto` and `focus` detect them too.
+DATASET_FORMATS = {"focus-contract-commitment": "ContractCommitment", "focus-billing-period": "BillingPeriod",
+                   "focus-invoice-detail": "InvoiceDetail"}
 
 
 def header_columns(con, path: str) -> list[str]:
@@ -49,16 +53,62 @@ def import_files(store: Store, con, paths: list[str], fmt: str = "auto", actor: 
                  source: str | None = None, cluster: str | None = None) -> IngestResult:
     """Normalize and ingest files as one run; any problem in any file loads nothing.
 
-    `cluster` names the Kubernetes cluster of usage files that carry none (OpenCost's CSV export).
+    FOCUS ContractCommitment, BillingPeriod and InvoiceDetail files among them go to the state
+    store (lib.sources.focus_datasets) once the charges are in. Usage files go to the usage lake;
+    `cluster` names the Kubernetes cluster of those that carry none (OpenCost's CSV export).
     """
     with ImportGuard(store):  # first cleans up after a killed import, when none is running
         chosen = [detect(con, str(p)) if fmt == "auto" else fmt for p in paths]
         if any(c in usage_files.FORMATS for c in chosen):
             return usage_files.import_usage(store, con, paths, chosen, actor, source, cluster)
-        inputs, problems, formats = prepare(con, paths, fmt)
-        if problems:
-            return IngestResult(None, problems=tuple(problems))
-        return ingest(store, con, inputs, source=source or "+".join(sorted(formats)), actor=actor)
+        datasets, rest, problems = _datasets(con, paths, fmt)
+        inputs, found, formats = prepare(con, rest, fmt) if rest else ([], [], set())
+        read_as = tuple(describe(con, p, fmt) for p in paths)
+        if problems or found:
+            return IngestResult(None, problems=tuple(problems + found), read_as=read_as)
+        result = ingest(store, con, inputs, source=source or "+".join(sorted(formats)), actor=actor) if inputs \
+            else IngestResult(None)
+        if result.ok and datasets:
+            result = replace(result, datasets=focus_datasets.save(store, con, datasets))
+        return replace(result, read_as=read_as)
+
+
+def _dataset_of(con, path: str, fmt: str) -> str | None:
+    if fmt in DATASET_FORMATS:
+        return DATASET_FORMATS[fmt]
+    if fmt not in ("auto", "focus") or not Path(path).is_file():
+        return None
+    try:
+        return focus_datasets.detect(header_columns(con, path))
+    except Exception:
+        return None
+
+
+def _datasets(con, paths: list[str], fmt: str) -> tuple[list[tuple[str, str, str]], list[str], list[Problem]]:
+    """Split off the FOCUS dataset files and load them: ([(file name, view, dataset)], other paths, problems)."""
+    loaded, rest, problems = [], [], []
+    for i, path in enumerate(paths):
+        name = _dataset_of(con, path, fmt)
+        if name is None:
+            rest.append(path)
+            continue
+        view = f"_dataset_{i}"
+        found = focus_datasets.load(con, path, view, name)
+        problems += found
+        loaded.append((Path(path).name, view, name))
+    return loaded, rest, problems
+
+
+def describe(con, path: str, fmt: str = "auto") -> str:
+    """What a file is read as: 'bill.csv: FOCUS 1.3 (from its columns)', 'cur.csv: aws-cur'."""
+    name = Path(path).name
+    dataset = _dataset_of(con, path, fmt)
+    if dataset:
+        return f"{name}: FOCUS {dataset} dataset"
+    chosen = detect(con, path) if fmt == "auto" else fmt
+    if chosen == focus_file.NAME:
+        return f"{name}: {focus_file.describe(path, header_columns(con, path))}"
+    return f"{name}: {chosen or 'not recognized'}"
 
 
 def prepare(con, paths: list[str], fmt: str = "auto", prefix: str = "_raw") -> tuple[list, list, set]:

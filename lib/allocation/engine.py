@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from lib.allocation import weights
 from lib.allocation.tables import small_tables, temp_table, usage_rules
 from lib.config.org import UNALLOCATED, Org
-from lib.config.rules import Condition, Rule, tag_keys
+from lib.config.rules import ALLOCATED_TAGS, Condition, Rule, column_of, tag_keys
 from lib.core import focus
 from lib.core.sql import literal
 from lib.store import crypto
 from lib.store import usage as usage_lake
-from lib.store.tags import alias
+from lib.store.tags import alias, extract
 
 DIMS = ("ProviderName", "ServiceName", "ServiceCategory", "SubAccountId", "SubAccountName", "RegionId",
         "ChargeCategory", "ChargeFrequency",
@@ -56,6 +56,8 @@ class Plan:
 
 
 def _field_sql(field: str) -> str:
+    if field.startswith(ALLOCATED_TAGS):  # read from the JSON once per distinct key, like any match field
+        return extract(field[len(ALLOCATED_TAGS):], "AllocatedTags").rsplit(" as ", 1)[0]
     return alias(field[5:]) if field.startswith("tags.") else focus.SNAKE_TO_COLUMN[field]
 
 
@@ -91,8 +93,8 @@ def plan(rules: tuple[Rule, ...]) -> Plan:
     for i, rule in enumerate(rules):
         conds = []
         for cond in rule.match:
-            if not cond.field.startswith("tags."):
-                fields.append(focus.SNAKE_TO_COLUMN[cond.field])
+            if column_of(cond.field):
+                fields.append(column_of(cond.field))
             sql, p = _condition_sql(cond)
             conds.append(sql)
             params += p
@@ -116,7 +118,7 @@ def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, gra
     Rules are evaluated once per distinct key, never per charge; the one scan of the charges joins the
     small key table and aggregates straight to the output grain.
     """
-    match_cols = [*dict.fromkeys([*p.key_fields, *_dims_in_rules(rules)]), *(alias(k) for k in p.tag_keys)]
+    match_cols, on = key_join(p, rules)
     distinct = ", ".join(match_cols) or "1 as _one"
     tag_value = " ".join(f"when {i} then {alias(r.to_tag)}" for i, r in enumerate(rules) if r.to_tag)
     tag_value = f"case rule_idx {tag_value} end" if tag_value else "cast(null as varchar)"
@@ -132,8 +134,6 @@ def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, gra
          f"select distinct {distinct} from {source_sql} where x_BillingPeriod = ?) t) u) m "
          f"left join {x}_r r on r.idx = m.rule_idx "
          f"left join {x}_names n on r.kind = 'tag' and n.name = lower(trim(m.tag_value))")
-    # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
-    on = " and ".join(f"coalesce(c.{col}, '') = coalesce(k.{col}, '')" for col in match_cols) or "true"
     # Dimensions finer than DIMS (resources) are kept for charges a rule gives to one team; a split
     # keeps its rule and coarse dimensions only, since each of its rows is repeated once per team.
     cols = [f"c.{d}" if d in DIMS else f"case when k.kind in ('split', 'usage') then null else c.{d} end as {d}"
@@ -149,8 +149,15 @@ def _group_steps(source_sql: str, period: str, p: Plan, rules, x: str, dims, gra
     return [Step(f"{x}_k", k, (*p.params, period)), Step(f"{x}_gk", gk, (period,))]
 
 
+def key_join(p: Plan, rules) -> tuple[list[str], str]:
+    """The match key columns, and the condition joining charges `c` to their key `k` in {x}_k."""
+    match_cols = [*dict.fromkeys([*p.key_fields, *_dims_in_rules(rules)]), *(alias(k) for k in p.tag_keys)]
+    # Equality on coalesced values keeps this a hash join; ingest turns empty text into null, so '' is free.
+    return match_cols, " and ".join(f"coalesce(c.{col}, '') = coalesce(k.{col}, '')" for col in match_cols) or "true"
+
+
 def _dims_in_rules(rules) -> list[str]:
-    cols = [focus.SNAKE_TO_COLUMN[c.field] for r in rules for c in r.match if not c.field.startswith("tags.")]
+    cols = [column_of(c.field) for r in rules for c in r.match if column_of(c.field)]
     return [c for c in cols if c in DIMS]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from lib.allocation import cache, cells
 from lib.allocation.engine import plan
 from lib.config.org import parse_org
-from lib.config.rules import Rule, parse_rules, tag_keys
+from lib.config.rules import Rule, column_of, parse_rules, tag_keys
 from lib.config.usage_split import UsageSplit
 from lib.core import access, focus
 from lib.core.memo import Memo
@@ -60,8 +60,7 @@ def charges_moved(con, source_sql: str, period: str, before, after) -> int:
     a destination is then a cheap CASE over a plain column.
     """
     pb, pa = plan(before), plan(after)
-    mentioned = {c.field for r in (*before, *after) for c in r.match if not c.field.startswith("tags.")}
-    cols = sorted({focus.SNAKE_TO_COLUMN[f] for f in mentioned})
+    cols = sorted({column_of(c.field) for r in (*before, *after) for c in r.match if column_of(c.field)})
     tags = sorted(set(pb.tag_keys) | set(pa.tag_keys))
     keys = ", ".join(cols + [alias(k) for k in tags]) or "1 as _one"
     table = "_impact_" + uuid.uuid4().hex[:10]

@@ -32,11 +32,12 @@ from lib.core import focus
 
 RULE_KEYS = {"name", "match", "to", "split", "among", "idle", "description"}
 MATCH_FIELDS = set(focus.SNAKE_TO_COLUMN)
+ALLOCATED_TAGS = "allocated_tags."  # allocated_tags.<key>: a tag of a provider's split cost allocation (FOCUS 1.3)
 
 
 @dataclass(frozen=True)
 class Condition:
-    field: str  # snake_case FOCUS field or 'tags.<key>' (key lower-cased)
+    field: str  # snake_case FOCUS field, 'tags.<key>' or 'allocated_tags.<key>' (key lower-cased)
     patterns: tuple[str, ...]  # any of: '*' (has a value), glob, 're:<regex>'
 
 
@@ -85,6 +86,8 @@ def _parse_match(raw, where: str, errors: list[str]) -> tuple[Condition, ...]:
         key = str(key)
         if key.lower().startswith("tags."):
             field = "tags." + key[5:].lower()
+        elif key.lower().startswith(ALLOCATED_TAGS) and len(key) > len(ALLOCATED_TAGS):
+            field = ALLOCATED_TAGS + key[len(ALLOCATED_TAGS):].lower()
         elif key in MATCH_FIELDS:
             field = key
         else:
@@ -183,6 +186,17 @@ def parse_rules(text: str, org: Org, source: str = "rules.yaml") -> tuple[tuple[
     errors += [f"{source}: rule {n!r}: the name is used twice" for n in sorted({n for n in names if names.count(n) > 1})]
     errors += shadowed(rules, source)
     return (None, errors) if errors else (tuple(rules), [])
+
+
+def column_of(field: str) -> str | None:
+    """The lake column a match field reads; None for `tags.<key>`, which is read through its own column.
+
+    >>> column_of("sub_account_id"), column_of("allocated_tags.team"), column_of("tags.team")
+    ('SubAccountId', 'AllocatedTags', None)
+    """
+    if field.startswith("tags."):
+        return None
+    return "AllocatedTags" if field.startswith(ALLOCATED_TAGS) else focus.SNAKE_TO_COLUMN[field]
 
 
 def tag_keys(rules: tuple[Rule, ...]) -> tuple[str, ...]:

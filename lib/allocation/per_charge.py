@@ -1,0 +1,61 @@
+"""The allocation per charge: one row per team share of every charge, for exports at the charge's grain.
+
+The allocation engine (lib.allocation.engine) works on charges grouped by day and dimensions;
+an export that keeps each charge (FOCUS --allocated) needs the same decisions per charge. These
+steps reuse the engine's: its rule per distinct match key and its (rule, currency, team, share)
+table, joined back to the charges in one set-based query. No rule is evaluated here.
+
+>>> split_amount("BilledCost")[:40]
+'case when top then (BilledCost) - coalesc'
+"""
+
+from lib.allocation.engine import UNALLOCATED, ZERO_BASE, Step, key_join, plan, steps
+from lib.config.rules import Rule
+
+
+def charge_steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_version: int, x: str,
+                 basis: str = "effective") -> list[Step]:
+    """The allocation of one period per charge, for exports at the charge's grain (FOCUS --allocated).
+
+    The steps of `steps()` decide, unchanged: the rule of every distinct key ({x}_k) and the split shares
+    ({x}_sh, weighed by the period's direct costs in {x}_gk). The last step joins each charge of
+    `source_sql` back to its key and, for a split, to its shares: one row per team. Besides the source's
+    columns a row has team, department, rule, rules_version, reason, share (the ratio of the charge the
+    row carries; the largest share takes the rounding residual, so a charge's ratios add up to exactly 1),
+    top (the row of the largest share) and others (the charge's other shares: the top row's amount is the
+    charge minus the others' parts, so the rows add up exactly to the charge, as in `steps()`).
+    """
+    head = steps(source_sql, period, rules, rules_version, x, basis)[:-1]
+    _, on = key_join(plan(rules), rules)
+    ratio = "decimal(18,12)"
+    sql = f"""
+        with ranked as (
+            select *, row_number() over (partition by rule_idx, BillingCurrency order by share desc, team) = 1 as top
+            from {x}_sh),
+        others as (
+            select rule_idx, BillingCurrency, coalesce(list(share order by team) filter (where not top),
+                                                       cast([] as {ratio}[])) as others
+            from ranked group by all),
+        shares as (
+            select r.rule_idx, r.BillingCurrency, r.team, r.top,
+                   case when r.top then o.others else cast([] as {ratio}[]) end as others,
+                   case when r.top then cast(1 - coalesce(list_sum(o.others), 0) as {ratio}) else r.share end as share
+            from ranked r join others o on o.rule_idx = r.rule_idx and o.BillingCurrency = r.BillingCurrency)
+        select c.*, coalesce(s.team, k.team, '{UNALLOCATED}') as team,
+               coalesce(t.department, '{UNALLOCATED}') as department, k.rule, {int(rules_version)} as rules_version,
+               case when k.kind = 'split' and s.team is null then '{ZERO_BASE}' else k.reason end as reason,
+               coalesce(s.share, cast(1 as {ratio})) as share, coalesce(s.top, true) as top,
+               coalesce(s.others, cast([] as {ratio}[])) as others
+        from {source_sql} c join {x}_k k on {on}
+        left join shares s on k.kind = 'split' and s.rule_idx = k.rule_idx and s.BillingCurrency = c.BillingCurrency
+        left join {x}_teams t on t.team = coalesce(s.team, k.team)
+        where c.x_BillingPeriod = ?"""
+    return [*head, Step("charges", sql, (period,))]
+
+
+def split_amount(expr: str) -> str:
+    """SQL of a row's part of a charge's amount (a row of `charge_steps`): the share's part, cut to the
+    lake's 12 decimals, and for the top row the charge minus the other rows' parts."""
+    part = f"cast(({expr}) * s as decimal(38,12))"
+    return (f"case when top then ({expr}) - coalesce(list_sum(list_transform(others, s -> {part})), 0) "
+            f"else cast(({expr}) * share as decimal(38,12)) end")

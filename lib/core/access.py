@@ -10,6 +10,7 @@ from dataclasses import dataclass
 PERMISSIONS = {
     "view_spend": "See spend, budgets and anomalies (scoped to the user's departments)",
     "export": "Download statements, CSVs and the journal",
+    "export_focus": "Export the whole bill and its allocation as FOCUS",
     "edit_config": "Edit allocation rules, org structure and budgets",
     "close_month": "Reconcile, close and reopen months",
     "manage_sources": "Connect billing sources and run refreshes",
@@ -19,8 +20,9 @@ PERMISSIONS = {
 }
 
 ROLES: dict[str, frozenset[str]] = {
-    "admin": frozenset({"view_spend", "export", "manage_sources", "manage_users", "read_audit", "triage"}),
-    "finance": frozenset({"view_spend", "export", "edit_config", "close_month", "triage"}),
+    "admin": frozenset({"view_spend", "export", "export_focus", "manage_sources", "manage_users", "read_audit",
+                        "triage"}),
+    "finance": frozenset({"view_spend", "export", "export_focus", "edit_config", "close_month", "triage"}),
     "department_head": frozenset({"view_spend", "export", "triage"}),
     "viewer": frozenset({"view_spend"}),
 }

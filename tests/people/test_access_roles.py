@@ -12,6 +12,7 @@ TABLE = {
     # permission:       admin  finance head   viewer
     "view_spend":      (True,  True,   True,  True),
     "export":          (True,  True,   True,  False),
+    "export_focus":    (True,  True,   False, False),
     "edit_config":     (False, True,   False, False),
     "close_month":     (False, True,   False, False),
     "manage_sources":  (True,  False,  False, False),

@@ -25,7 +25,7 @@ A single file alone is loaded whole.
 | CommitmentDiscountStatus | Unused* -> Unused; Reservation/SavingsPlan usage -> Used |
 | ConsumedQuantity / Unit, PricingQuantity / Unit | Quantity / UnitOfMeasure (usage rows) |
 | PricingCategory | OnDemand -> Standard, Spot -> Dynamic, Reservation/SavingsPlan -> Committed |
-| ServiceName / ServiceCategory | MeterCategory (else ConsumedService) / lookup by ConsumedService |
+| ServiceName / ServiceCategory | MeterCategory (else ConsumedService) / lookup by MeterCategory, else by ConsumedService |
 | RegionId / RegionName | ResourceLocation lower-case without spaces / ResourceLocation |
 | ResourceId / ResourceName, SkuId / SkuMeter | ResourceId / ResourceName; ProductId (EA: PartNumber) / MeterName |
 | InvoiceId, InvoiceIssuerName, PublisherName | InvoiceId; PartnerName else Microsoft; PublisherName else Microsoft |
@@ -104,11 +104,12 @@ def mapping_sql(cols: native.Columns, src: str) -> str:
         {c('AvailabilityZone')} as AvailabilityZone,
         {c('ResourceId')} as ResourceId, {c('ResourceName')} as ResourceName,
         coalesce({c('MeterCategory')}, {c('ConsumedService')}) as ServiceName,
-        _svc_category as ServiceCategory,
+        coalesce(_meter_category, _svc_category) as ServiceCategory,
         coalesce({c('ProductId')}, {c('PartNumber')}) as SkuId, {c('MeterName')} as SkuMeter,
         case when starts_with(_tg, '{{') then _tg when _tg is not null then '{{' || _tg || '}}' end as Tags
     from (select *, {c('ChargeType')} as _ct, {c('PricingModel')} as _pm, {c('Tags')} as _tg,
           coalesce({n('CostInBillingCurrency')}, {n('Cost')}) as _cost from {src})
+    {native.category_join('azure', c('MeterCategory'), 'meter_category', '_meter')}
     {native.category_join('azure', c('ConsumedService'))}"""
 
 

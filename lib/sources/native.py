@@ -139,14 +139,14 @@ def pyrepr_json(expr: str) -> str:
             f"': False', ': false')")
 
 
-def category_join(provider: str, service_sql: str) -> str:
-    """A LEFT JOIN of the provider's (service -> FOCUS ServiceCategory) table: select `_svc_category`.
+def category_join(provider: str, service_sql: str, table: str = "service_category", alias: str = "_svc") -> str:
+    """A LEFT JOIN of the provider's (service -> FOCUS ServiceCategory) table: select `<alias>_category`.
 
     A join, not a correlated subquery: DuckDB answers the latter by buffering the whole
     file (gigabytes at 10M rows); a hash join of this small table streams.
     """
-    path = LOOKUPS / f"{provider}_service_category.csv"
-    table = (f"(select lower(column0) as _svc_key, any_value(column1) as _svc_category "
-             f"from read_csv({literal(str(path))}, header = true, all_varchar = true, "
-             f"columns = {{'column0': 'varchar', 'column1': 'varchar'}}) group by 1)")
-    return f"left join {table} _svc on _svc._svc_key = lower({service_sql})"
+    path = LOOKUPS / f"{provider}_{table}.csv"
+    lookup = (f"(select lower(column0) as {alias}_key, any_value(column1) as {alias}_category "
+              f"from read_csv({literal(str(path))}, header = true, all_varchar = true, "
+              f"columns = {{'column0': 'varchar', 'column1': 'varchar'}}) group by 1)")
+    return f"left join {lookup} {alias} on {alias}.{alias}_key = lower({service_sql})"

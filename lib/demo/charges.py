@@ -299,7 +299,8 @@ select a.provider as ProviderName, a.provider as ServiceProviderName, a.provider
   x.service_name as ServiceName, x.service_category as ServiceCategory, x.service_subcategory as ServiceSubcategory,
   a.region1 as RegionId, a.region1_name as RegionName,
   x.commitment_id as ResourceId, c.name as ResourceName,
-  if(x.commitment_id is null, 'Standard', 'Committed') as PricingCategory,
+  case when x.category = 'Tax' then null when x.commitment_id is null then 'Standard' else 'Committed' end
+    as PricingCategory,
   cast(x.billed as decimal(38,12)) as BilledCost,
   cast(if(x.commitment_id is null, x.billed, 0) as decimal(38,12)) as EffectiveCost,
   cast(if(x.category = 'Credit', null, x.billed) as decimal(38,12)) as ListCost,

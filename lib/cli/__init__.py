@@ -40,6 +40,7 @@ VERBS = {
     "health": ("health", "health of the pipeline: sources, schedules, reconciliation, audit; exit 0 ok, 1 warn, 2 fail"),
     "rotate-key": ("access", "re-encrypt the lake and state store under COSTBOOK_NEW_DATA_KEY"),
     "spark": ("scale", "run the allocation on Spark (optional: pip install -r requirements-spark.txt)"),
+    "export": ("export", "the bill and its allocation in an open format: export focus"),
 }
 
 

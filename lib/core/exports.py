@@ -15,6 +15,8 @@ import csv
 import io
 from decimal import Decimal
 
+from lib.core.sql import literal
+
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -28,6 +30,17 @@ def safe_cell(value):
         text = str(value)
         return "'" + text if text.startswith(DANGEROUS) else text
     return value
+
+
+def safe_sql(expr: str) -> str:
+    """safe_cell as SQL, for CSV that DuckDB writes itself (COPY ... TO): a text cell a spreadsheet would
+    run gets the apostrophe in the query.
+
+    >>> safe_sql("Tags")[:46]
+    "case when left(Tags, 1) in ('=', '+', '-', '@'"
+    """
+    starts = ", ".join(literal(c) for c in DANGEROUS)
+    return f"case when left({expr}, 1) in ({starts}) then '''' || {expr} else {expr} end"
 
 
 def write_csv(stream, header, rows) -> None:

@@ -15,9 +15,12 @@ from contextlib import contextmanager
 import pyarrow as pa
 
 from lib.allocation import cache, engine, per_charge
-from lib.config.org import parse_org
-from lib.config.rules import parse_rules
 from lib.store import tags
+
+
+class NotAllocated(Exception):
+    """A period whose stored org or rules version no longer parses (args: the problems)."""
+
 
 # The lake file (run-<run>-<n>) and row of a charge: the same for every row split from it.
 CHARGE_ID = "regexp_extract(_lake_file, '(run-[0-9]+-[0-9]+)[.]parquet$', 1) || ':' || cast(_lake_row as varchar)"
@@ -26,10 +29,9 @@ CHARGE_ID = "regexp_extract(_lake_file, '(run-[0-9]+-[0-9]+)[.]parquet$', 1) || 
 def _period(store, con, period: str, x: str) -> tuple[str, list, list[str]]:
     """(SQL of the period's rows, its parameters, the temp tables it reads)."""
     inp = cache.inputs(store, period)
-    org, errors = parse_org(inp.org_yaml, "stored org")
-    rules, rule_errors = parse_rules(inp.rules_yaml, org, f"rules version {inp.rules_version}")
-    if errors or rule_errors:
-        raise ValueError("; ".join(errors + rule_errors))
+    org, rules, problems = cache.parsed(inp)
+    if problems:
+        raise NotAllocated(problems)
     source = tags.source(store, list(inp.files), engine.tag_keys(rules), row_ids=True)
     todo = per_charge.charge_steps(source, period, rules, inp.rules_version, x, inp.basis)
     info = engine.arrow_table({"team": pa.string(), "name": pa.string(), "cost_center": pa.string()},
@@ -61,7 +63,8 @@ def _drop(con, names: list[str]) -> None:
 def allocated_rows(store, con, periods: list[str]):
     """A FROM item (and its parameters) of every charge of the periods, one row per team share.
 
-    Yields (sql, params); the temp tables behind it are dropped on leaving the block.
+    Yields (sql, params); the temp tables behind it are dropped on leaving the block. Raises
+    NotAllocated with the problems when a period's stored org or rules no longer parse.
     """
     parts, params, made = [], [], []
     try:

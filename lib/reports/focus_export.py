@@ -4,7 +4,8 @@ One DuckDB COPY from one query, so it streams in constant memory at any size. Th
 of the version come first, in the specification's order, then the providers' own `x_` columns
 under their names, then Costbook's (`x_Costbook…`). Amounts keep the lake's 12 decimals, times are
 UTC ('YYYY-MM-DDTHH:mm:ssZ' in CSV, timestamps with time zone in Parquet), null is an empty CSV
-field. Where a provider leaves a FOCUS column empty that may not be, the value FOCUS defines is
+field. CSV text cells a spreadsheet would run get a leading apostrophe, like every Costbook CSV
+(lib.core.exports); Parquet keeps every value as it is. Where a provider leaves a FOCUS column empty that may not be, the value FOCUS defines is
 written: ListCost and ContractedCost are the BilledCost of a charge without unit prices,
 PublisherName and InvoiceIssuerName the provider, ServiceCategory 'Other', ServiceSubcategory
 'Other (<category>)', PricingCurrency the billing currency with its prices (1.3: ServiceProviderName
@@ -28,8 +29,9 @@ from lib.allocation import cache
 from lib.allocation.per_charge import split_amount
 from lib.config.org import UNALLOCATED
 from lib.core import access, focus, focus_versions, periods
+from lib.core.exports import safe_sql
 from lib.core.sql import identifier, literal
-from lib.reports.focus_allocated import allocated_rows
+from lib.reports.focus_allocated import NotAllocated, allocated_rows
 from lib.store import audit
 from lib.store.lake import lake_source
 from lib.store.state import Store, active_files
@@ -79,6 +81,8 @@ ALLOCATION = {  # FOCUS 1.3 split-cost columns of the allocated bill (null where
                      f"department) as varchar) end",
 }
 COSTBOOK = {"x_CostbookSource": "x_Source"}
+TEXT = ("x_CostbookSource", "x_CostbookTeam", "x_CostbookTeamName", "x_CostbookDepartment", "x_CostbookCostCenter",
+        "x_CostbookRule", "x_CostbookUnallocatedReason")
 COSTBOOK_ALLOCATED = {
     "x_CostbookChargeId": "_charge_id", "x_CostbookTeam": "team", "x_CostbookTeamName": "_team_name",
     "x_CostbookDepartment": "department", "x_CostbookCostCenter": "_cost_center", "x_CostbookRule": "rule",
@@ -103,6 +107,8 @@ def _focus_column(name: str, fmt: str, allocated: bool) -> str:
         expr = split_amount(expr) if name in SUMMABLE else expr
     if focus.COLUMN_TYPES.get(name) == "timestamp":
         expr = f"strftime({expr}, '%Y-%m-%dT%H:%M:%SZ')" if fmt == "csv" else f"timezone('UTC', {expr})"
+    elif focus.COLUMN_TYPES.get(name) == "varchar" and fmt == "csv":
+        expr = safe_sql(expr)
     return f"{expr} as {name}"
 
 
@@ -118,13 +124,19 @@ def extras(con, source: str, params: list | None = None) -> list[str]:
     return list(seen.values())
 
 
+def _extra(name: str) -> str:
+    """A provider's x_ column, from the JSON object the lake keeps them in."""
+    path = '$."' + name + '"'
+    return f"json_extract_string(x_ProviderExtras, {literal(path)})"
+
+
 def select_list(version: str, fmt: str, allocated: bool, provider_extras: list[str]) -> str:
     """The export's columns: the version's FOCUS columns, the providers' x_ columns, Costbook's."""
     cols = [_focus_column(name, fmt, allocated) for name in focus_versions.columns(version)]
-    cols += [f"json_extract_string(x_ProviderExtras, {literal('$.' + chr(34) + n + chr(34))}) as {identifier(n)}"
-             for n in provider_extras]
+    text = safe_sql if fmt == "csv" else str
+    cols += [f"{text(_extra(n))} as {identifier(n)}" for n in provider_extras]
     own = {**COSTBOOK, **(COSTBOOK_ALLOCATED if allocated else {})}
-    return ", ".join(cols + [f"{expr} as {name}" for name, expr in own.items()])
+    return ", ".join(cols + [f"{text(expr) if name in TEXT else expr} as {name}" for name, expr in own.items()])
 
 
 def check(out: str, month: str | None, version: str, fmt: str) -> list[str]:
@@ -172,8 +184,11 @@ def export(store: Store, con, user: access.User, out: str, month: str | None = N
     plain = lake_source(store, active_files(store, chosen))
     names = extras(con, plain)
     if allocated:
-        with allocated_rows(store, con, chosen) as (source, params):
-            rows = _copy(con, f"select {select_list(version, fmt, True, names)} from {source}", params, out, fmt)
+        try:
+            with allocated_rows(store, con, chosen) as (source, params):
+                rows = _copy(con, f"select {select_list(version, fmt, True, names)} from {source}", params, out, fmt)
+        except NotAllocated as exc:
+            return None, list(exc.args[0])
     else:
         rows = _copy(con, f"select {select_list(version, fmt, False, names)} from {plain}", [], out, fmt)
     result = Exported(out, rows, version, fmt, allocated, tuple(chosen))

@@ -1,9 +1,11 @@
-"""Close & reconcile: invoiced vs ingested vs allocated vs statements, data freshness, close and reopen."""
+"""Close & reconcile: invoiced vs ingested vs allocated vs statements, corrections to closed periods, data freshness,
+contract commitments, close and reopen."""
 
 import pandas as pd
 import streamlit as st
 
 from lib.month_end import close, closes, reconcile
+from lib.reports import commitments
 from lib.web import context, tables
 
 ctx = context.context()
@@ -15,7 +17,8 @@ st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost 
            + (f"closed by {record.closed_by} at {record.closed_at} (issue {record.issue})" if record else "open"))
 
 st.caption("Per billing account: its invoices, what was ingested and allocated, and what the statements "
-           "and the journal charge, to the cent. Every check holds exactly or is a difference below.")
+           "and the journal charge, to the cent. Every check holds exactly or is a difference below. "
+           f"Invoiced amounts from: {result.invoiced_from}.")
 st.dataframe(tables.tieout(result), hide_index=True, width="stretch")
 for d in result.differences:
     st.error(str(d) + "".join(f"\n- {line}" for line in d.lines))
@@ -24,8 +27,16 @@ for r in result.restatements:
 if result.passed:
     st.success("Reconciles: invoiced = ingested = allocated + Unallocated = statements, and the journal credits "
                "each provider exactly its invoices plus adjustments.")
+for c in result.corrections:
+    st.warning(f"Correction to a closed period: {c}", icon=":material/history:")
 st.subheader("Data freshness")
 st.dataframe(pd.DataFrame([x.__dict__ for x in result.freshness]), hide_index=True, width="stretch")
+
+held = commitments.commitments(ctx.store, ctx.con, ctx.user, f.month)
+if held:
+    st.subheader("Contract commitments")
+    st.caption(f"Cost of each commitment and what the charges of {f.month} applied to it (FOCUS ContractApplied)")
+    st.dataframe(pd.DataFrame(commitments.display(held)), hide_index=True, width="stretch")
 
 if record is None:
     st.subheader("Close the month")

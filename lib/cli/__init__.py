@@ -41,6 +41,7 @@ VERBS = {
     "rotate-key": ("access", "re-encrypt the lake and state store under COSTBOOK_NEW_DATA_KEY"),
     "spark": ("scale", "run the allocation on Spark (optional: pip install -r requirements-spark.txt)"),
     "export": ("export", "the bill and its allocation in an open format: export focus"),
+    "commitments": ("export", "contract commitments: cost and what the charges applied (CSV)"),
 }
 
 

@@ -1,13 +1,14 @@
-"""Export verbs: the bill and its allocation as FOCUS.
+"""FOCUS out: the bill and its allocation as FOCUS, and the contract commitments FOCUS files brought in.
 
     python -m lib export focus --out FILE [--month YYYY-MM] [--version 1.2|1.3] [--format csv|parquet] [--allocated]
+    python -m lib commitments [--month YYYY-MM]       # CSV: each commitment's cost and what was applied
 """
 
 import sys
 
-from lib.cli import add_verb, fail, month_arg
+from lib.cli import add_verb, fail, month_arg, write_csv
 from lib.core import access
-from lib.reports import focus_export
+from lib.reports import commitments, focus_export
 from lib.store.lake import engine
 
 
@@ -26,6 +27,15 @@ def export_focus(store, args) -> int:
     return 0
 
 
+def commitments_cmd(store, args) -> int:
+    month = month_arg(args.month) if args.month else None
+    found = commitments.commitments(store, engine(store), access.CLI, month)
+    if not found:
+        print("no contract commitments imported (a FOCUS ContractCommitment file brings them)", file=sys.stderr)
+    write_csv(list(commitments.HEADER), [c.as_row() for c in found])
+    return 0
+
+
 def register(sub) -> None:
     p = add_verb(sub, "export")
     verbs = p.add_subparsers(dest="export_verb", required=True)
@@ -38,3 +48,7 @@ def register(sub) -> None:
     v.add_argument("--allocated", action="store_true",
                    help="the allocated bill: one row per team share, with the rule and ratio (FOCUS 1.3 columns)")
     v.set_defaults(run=export_focus)
+
+    p = add_verb(sub, "commitments")
+    p.add_argument("--month", default=None, help="applied in one billing period YYYY-MM (default: all)")
+    p.set_defaults(run=commitments_cmd)

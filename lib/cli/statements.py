@@ -85,6 +85,7 @@ def reconcile_cmd(store, args):
               [(r.provider, r.billing_account or "(all accounts)", r.currency, *("" if v is None else v for v in (
                   r.invoiced, r.ingested, r.charges, r.allocated, r.unallocated, r.statements, r.adjustments,
                   r.journal, r.difference)), "pass" if r.passed else f"fail: {r.check}") for r in result.rows])
+    print(f"invoiced amounts from: {result.invoiced_from}", file=sys.stderr)
     for f in result.freshness:
         print(f"source {f.source}: last refresh {f.last_refresh or 'never'}, data through {f.data_through}",
               file=sys.stderr)
@@ -94,6 +95,8 @@ def reconcile_cmd(store, args):
             print(f"  {line}", file=sys.stderr)
     for r in result.restatements:
         print(f"note: {r}", file=sys.stderr)
+    for c in result.corrections:
+        print(f"correction to a closed period: {c}", file=sys.stderr)
     print("reconciles" if result.passed else "DOES NOT RECONCILE", file=sys.stderr)
     return 0 if result.passed else 1
 

@@ -14,19 +14,25 @@ this one and (on provider rows) the journal's clearing credit. The checks have n
 A check holds or is a Difference listing the lines that cause it. A closed period restated since
 its close lists the restatements, charged as adjustments on the next open period.
 
+Invoiced is the providers' FOCUS InvoiceDetail lines when the period has them (then also checked
+per invoice), else the billed cost of the charges with an InvoiceId (lib.month_end.invoices); the
+result says which. Corrections that arrive for a period its provider or Costbook has closed are
+listed beside the differences (lib.month_end.corrections).
+
 >>> result = reconcile(store, con, user, "2026-10")      # doctest: +SKIP
 >>> result.passed, [str(d) for d in result.differences]   # doctest: +SKIP
 (True, [])
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from lib.allocation import cache
 from lib.config.org import UNALLOCATED
 from lib.core import access, money
 from lib.core.periods import next_period
-from lib.month_end import closes, tieout
+from lib.month_end import closes, invoices, tieout
+from lib.month_end.corrections import Correction, corrections_of
 from lib.store.lake import lake_source
 from lib.store.state import Store, state
 
@@ -54,6 +60,7 @@ class Row:
     journal: Decimal | None  # provider rows only
     difference: Decimal  # the first check that fails, else 0
     check: str  # which check `difference` is ('' when every check holds)
+    invoiced_from: str = ""  # where `invoiced` comes from (lib.month_end.invoices), '' when nowhere
 
     @property
     def passed(self) -> bool:
@@ -102,6 +109,8 @@ class Reconciliation:
     differences: tuple[Difference, ...]
     freshness: tuple[Freshness, ...]
     restatements: tuple[Restatement, ...] = ()
+    invoiced_from: str = invoices.FROM_CHARGES
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -123,6 +132,9 @@ def reconcile(store: Store, con, user: access.User, period: str, metric: str = "
     closed = closes.current_close(store, period) is not None
     source = lake_source(store, list(cache.inputs(store, period).files)) if closed else "charges"
     charges = tieout.invoiced(con, source, period, metric)
+    details = invoices.has_details(store, period)
+    invoiced_from = invoices.FROM_DETAILS if details else invoices.FROM_CHARGES
+    charges, detail_diffs = _details(store, con, period, source, charges) if details else (charges, [])
     cells = tieout.allocated(con, period, metric)
     by_account, by_team = tieout.stated(store, con, period, metric)
     adjusted = tieout.sum_by([(a.provider, a.billing_account, a.currency, a.amount)
@@ -132,7 +144,7 @@ def reconcile(store: Store, con, user: access.User, period: str, metric: str = "
     for where in sorted(set(charges) | set(cells) | set(adjusted)):
         acct = charges.get(where, tieout.Account(*zero, ZERO, 0))
         found = _account(con, source, period, metric, where, acct, cells.get(where, zero),
-                         by_account.get(where, ZERO), adjusted.get(where, ZERO))
+                         by_account.get(where, ZERO), adjusted.get(where, ZERO), invoiced_from if acct.invoices else "")
         rows.append(found[0])
         diffs += found[1]
     credits = tieout.journal_credits(store, con, period, metric)
@@ -141,12 +153,25 @@ def reconcile(store: Store, con, user: access.User, period: str, metric: str = "
                                credits.get((prov, cur), ZERO))
         rows.append(row)
         diffs += found
-    diffs += _teams(con, period, metric, by_team)
+    diffs += detail_diffs + _teams(con, period, metric, by_team)
     return Reconciliation(period, metric, tuple(rows), tuple(diffs), tuple(freshness(store, con, period)),
-                          tuple(_restated(store, con, period, metric)) if closed else ())
+                          tuple(_restated(store, con, period, metric)) if closed else (), invoiced_from,
+                          tuple(corrections_of(store, con, period)))
 
 
-def _account(con, source, period, metric, where, acct: tieout.Account, cells, stated, adjusted):
+def _details(store: Store, con, period: str, source: str, charges: dict) -> tuple[dict, list[Difference]]:
+    """The accounts with the InvoiceDetail lines as what was invoiced, and the differences per invoice."""
+    lines = invoices.invoiced(store, period)
+    out = {where: replace(acct, on_invoice=lines.pop(where[1:], ZERO), invoices=max(acct.invoices, 1))
+           for where, acct in charges.items()}
+    diffs = [Difference("", acct, cur, "invoiced (InvoiceDetail lines) but no charges", -amount)
+             for (acct, cur), amount in sorted(lines.items()) if amount]
+    diffs += [Difference(p, a, c, f"invoice {i}: charges vs its InvoiceDetail lines", d)
+              for p, a, c, i, d in invoices.by_invoice(store, con, period, source)]
+    return out, diffs
+
+
+def _account(con, source, period, metric, where, acct: tieout.Account, cells, stated, adjusted, invoiced_from):
     """The row of one billing account, and its differences."""
     teams, unallocated, exact = cells
     checks = [(NOT_INVOICED, acct.billed - acct.invoiced if acct.invoiced is not None else ZERO,
@@ -158,7 +183,7 @@ def _account(con, source, period, metric, where, acct: tieout.Account, cells, st
     diffs = [Difference(*where, check, amount, tuple(causes())) for check, amount, causes in checks if amount]
     first = diffs[0] if diffs else None
     row = Row(*where, acct.invoiced, acct.billed, acct.value, teams, unallocated, stated, adjusted, None,
-              first.amount if first else ZERO, first.check if first else "")
+              first.amount if first else ZERO, first.check if first else "", invoiced_from)
     return row, diffs
 
 

@@ -38,6 +38,7 @@ class Dataset:
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
     replaces: tuple[str, ...] = ()  # stored rows sharing these values with the file's rows are replaced
     period: bool = True  # the table has a `period` column ('YYYY-MM' of period_start)
+    after_run: bool = False  # the table records the latest ingest run at import (`after_run`)
 
 
 def F(column, store, kind="text", required=True):  # noqa: N802 - a table of fields reads better short
@@ -64,7 +65,7 @@ DATASETS = {d.name: d for d in (
                 F("InvoiceIssuerName", "invoice_issuer"), F("BillingPeriodStart", "period_start", "time"),
                 F("BillingPeriodEnd", "period_end", "time"), F("BillingPeriodStatus", "status"),
                 F("BillingPeriodCreated", "created", "time"), F("BillingPeriodLastUpdated", "last_updated", "time")),
-            (("BillingPeriodStatus", ("Open", "Closed")),)),
+            (("BillingPeriodStatus", ("Open", "Closed")),), after_run=True),
     Dataset("InvoiceDetail", "focus_invoice_details",
             frozenset({"invoicedetailid", "invoiceid", "billedcost", "invoiceissuername"}), (
                 F("InvoiceIssuerName", "invoice_issuer"), F("InvoiceId", "invoice_id"),
@@ -150,6 +151,7 @@ def save(store: Store, con, loaded: list[tuple[str, str, str]]) -> dict[str, int
     """Write the checked views [(file name, view, dataset)] to the state store in one transaction."""
     counts: dict[str, int] = {}
     with state(store, write=True) as db:
+        latest = db.execute("select coalesce(max(id), 0) from ingest_runs where outcome = 'ok'").fetchone()[0]
         for file, view, name in loaded:
             ds = DATASETS[name]
             cols = [f.store for f in ds.fields] + ["extra"] + (["period"] if ds.period else [])
@@ -158,10 +160,11 @@ def save(store: Store, con, loaded: list[tuple[str, str, str]]) -> dict[str, int
                 keys = {tuple(r[cols.index(k)] for k in ds.replaces) for r in rows}
                 db.executemany(f"delete from {ds.table} where {' and '.join(f'{k} = ?' for k in ds.replaces)}",
                                sorted(keys))
-            names = [*cols, "file", "imported_at"]
+            mark = ["after_run"] if ds.after_run else []
+            names = [*cols, "file", "imported_at", *mark]
             # A status already reported (same issuer, period, status and time) is not appended twice.
             verb = "insert or ignore" if name == "BillingPeriod" else "insert or replace"
             db.executemany(f"{verb} into {ds.table} ({', '.join(names)}) values ({', '.join('?' * len(names))})",
-                           [(*r, file, now_iso()) for r in rows])
+                           [(*r, file, now_iso(), *([latest] if mark else [])) for r in rows])
             counts[name] = counts.get(name, 0) + len(rows)
     return counts

@@ -34,6 +34,7 @@ create table focus_billing_periods (
     extra text not null default '{}',
     file text not null,
     imported_at text not null,
+    after_run integer not null default 0,  -- the latest ingest run when it was imported: later runs came after
     unique (invoice_issuer, period_start, status, last_updated)
 );
 create table focus_invoice_details (

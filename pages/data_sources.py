@@ -5,9 +5,10 @@ import streamlit as st
 
 from lib.people.startup import demo_mode
 from lib.sources import imports, refresh, runs
-from lib.sources.files import FORMATS
+from lib.sources.files import DATASET_FORMATS, FORMATS
 from lib.sources.usage_files import FORMATS as USAGE_FORMATS
 from lib.web import context
+from lib.web.focus_download import focus_download
 
 ctx = context.context()
 st.title("Data sources")
@@ -47,16 +48,20 @@ with right:
                    "set and the demo logins are gone (`python -m lib demo --leave`, docs/security.md).")
     files = st.file_uploader("Billing or usage files (CSV, Parquet, OpenCost JSON)", type=["csv", "parquet", "json"],
                              accept_multiple_files=True)
-    fmt = st.selectbox("Format", ["auto", *FORMATS, *USAGE_FORMATS])
+    fmt = st.selectbox("Format", ["auto", *FORMATS, *DATASET_FORMATS, *USAGE_FORMATS])
     cluster = st.text_input("Cluster", help="The Kubernetes cluster of an OpenCost CSV export (it names none)")
     if st.button("Import", disabled=not files):
         result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], fmt,
                                         cluster.strip() or None)
+        if result.read_as:
+            st.caption("Read " + "; ".join(result.read_as))
         if result.ok and result.unchanged is not None:
             st.info(f"Already imported (run {result.unchanged}): {', '.join(result.periods)} served from exactly "
                     "these files; nothing changed")
         elif result.ok:
-            st.success(f"Imported {result.rows} rows for {', '.join(result.periods)}")
+            saved = [f"{n} {name} row(s)" for name, n in result.datasets.items()]
+            st.success(f"Imported {result.rows} rows for {', '.join(result.periods) or 'no period'}"
+                       + (f"; saved {', '.join(saved)}" if saved else ""))
             usage = runs.usage_totals(ctx.store, ctx.user, result.run_id)
             frame = (pd.DataFrame(usage, columns=["period", "metric", "cluster", "keys", "days", "rows"]) if usage else
                      pd.DataFrame(runs.period_totals(ctx.store, ctx.user, result.run_id),
@@ -81,6 +86,8 @@ if stale:
             else:
                 st.error("Rewriting failed; the previous files are still served")
                 st.dataframe(pd.DataFrame([vars(p) for p in r.problems]), hide_index=True, width="stretch")
+
+focus_download(ctx, "sources_focus")
 
 st.subheader("Run history")
 st.dataframe(pd.DataFrame(runs.history_table(ctx.store, ctx.user)), hide_index=True, width="stretch")

@@ -7,6 +7,7 @@ from lib.core.exports import to_csv_bytes
 from lib.core.money import fmt
 from lib.month_end import closes, journal, statement_files, statements
 from lib.web import context
+from lib.web.focus_download import focus_download
 
 ctx = context.context()
 f = ctx.filters
@@ -38,6 +39,7 @@ if not problems:
                           file_name=f"journal-{f.month}.csv", mime="text/csv", icon=":material/account_balance:",
                           on_click=journal.record_download, args=(ctx.store, ctx.user, f.month, len(lines)),
                           key="journal")
+focus_download(ctx)
 
 st.subheader("Per team")
 for team in dict.fromkeys(r["team"] for r in rows):

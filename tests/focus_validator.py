@@ -11,8 +11,9 @@ leaves empty (the legacy CUR has no account names) is not claimed.
 
 A finding is excused only when it is one of the validator's own false positives (FALSE_POSITIVES, read
 in its rule model and confirmed on hand-made files), a SHOULD/RECOMMENDED finding (FOCUS allows them:
-they are listed, not failed), a composite whose failing parts are all excused, or a rule that fires only
-because the validator ORs criteria the specification ANDs.
+they are listed, not failed), a composite whose failing parts are all excused, a rule that fires only
+because the validator ORs criteria the specification ANDs, or a breach a test shows is in the source
+file itself (`allowed`).
 """
 
 import json
@@ -116,8 +117,10 @@ def run(path: str, crit: list[str], workdir: Path) -> Report:
     return Report(totals, failed)
 
 
-def _excused(rule: str, report: Report, rules: dict, crit: set[str], csv: bool, seen=()) -> str | None:
+def _excused(rule: str, report: Report, rules: dict, crit: set[str], csv: bool, allowed: dict, seen=()) -> str | None:
     """Why a failed rule is not a conformance failure, or None."""
+    if rule in allowed:
+        return "in the source data: " + allowed[rule]
     if rule in FALSE_POSITIVES:
         return "false positive: " + FALSE_POSITIVES[rule]
     if csv and rule in CSV_TYPE_INFERENCE:
@@ -132,17 +135,19 @@ def _excused(rule: str, report: Report, rules: dict, crit: set[str], csv: bool, 
     children = CHILDREN.search(report.failed[rule][1])
     if children and rule not in seen:
         names = [c.strip() for c in children[1].split(",") if c.strip()]
-        if all(c not in report.failed or _excused(c, report, rules, crit, csv, (*seen, rule)) for c in names):
+        if all(c not in report.failed or _excused(c, report, rules, crit, csv, allowed, (*seen, rule)) for c in names):
             return "composite of excused rules"
     return None
 
 
-def findings(report: Report, crit: list[str], csv: bool = False) -> tuple[dict[str, str], dict[str, str]]:
-    """({failed rule: message} not excused, {failed rule: why excused})."""
+def findings(report: Report, crit: list[str], csv: bool = False,
+             allowed: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """({failed rule: message} not excused, {failed rule: why excused}); `allowed`: rules a test has shown the
+    source data itself breaks, {rule: how}."""
     rules = model()
     unexplained, excused = {}, {}
     for rule, (count, message) in sorted(report.failed.items()):
-        why = _excused(rule, report, rules, set(crit), csv)
+        why = _excused(rule, report, rules, set(crit), csv, allowed or {})
         if why:
             excused[rule] = why
         else:

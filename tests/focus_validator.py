@@ -42,8 +42,8 @@ FALSE_POSITIVES = {
     "CapacityReservationStatus-C-004-C": "its condition is malformed in the model and dropped",
 }
 # CSV only: the validator infers column types from the text, so numeric-looking ids become integers.
-CSV_TYPE_INFERENCE = {"BillingAccountId-C-002-M", "SubAccountId-C-001-M", "ConsumedQuantity-C-001-M",
-                      "CommitmentDiscountQuantity-C-001-M", "PricingQuantity-C-001-M"}
+CSV_TYPE_INFERENCE = {"BillingAccountId-C-002-M", "SubAccountId-C-001-M", "InvoiceId-C-001-M",
+                      "ConsumedQuantity-C-001-M", "CommitmentDiscountQuantity-C-001-M", "PricingQuantity-C-001-M"}
 ADVISORY = ("SHOULD", "SHOULD NOT", "RECOMMENDED", "MAY", "OPTIONAL")
 FAILURE = re.compile(r"^- (\S+): violations=(\d+); (.*)$")
 CHILDREN = re.compile(r"failed child rules: \[(.*)\]")

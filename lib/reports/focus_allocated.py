@@ -9,6 +9,7 @@ periods; the charges stream through it, only the small decision tables are mater
 ...     con.execute(f"select team, sum(EffectiveCost) from {sql} group by 1").fetchall()
 """
 
+import json
 import uuid
 from contextlib import contextmanager
 
@@ -34,8 +35,9 @@ def _period(store, con, period: str, x: str) -> tuple[str, list, list[str]]:
         raise NotAllocated(problems)
     source = tags.source(store, list(inp.files), engine.tag_keys(rules), row_ids=True)
     todo = per_charge.charge_steps(source, period, rules, inp.rules_version, x, inp.basis)
-    info = engine.arrow_table({"team": pa.string(), "name": pa.string(), "cost_center": pa.string()},
-                              [(t.id, t.name, t.cost_center or None) for t in org.teams])
+    info = engine.arrow_table({"team": pa.string(), "name": pa.string(), "cost_center": pa.string(),
+                               "tags": pa.string()},
+                              [(t.id, t.name, t.cost_center or None, team_tags(t)) for t in org.teams])
     tables = {**engine.org_tables(org, x), **engine.rule_tables(rules, x), f"{x}_info": info}
     made = []
     try:
@@ -49,9 +51,14 @@ def _period(store, con, period: str, x: str) -> tuple[str, list, list[str]]:
         _drop(con, made)
         raise
     last = todo[-1]
-    sql = (f"select r.*, {CHARGE_ID} as _charge_id, i.name as _team_name, i.cost_center as _cost_center "
-           f"from ({last.sql}) r left join {x}_info i on i.team = r.team")
+    sql = (f"select r.*, {CHARGE_ID} as _charge_id, i.name as _team_name, i.cost_center as _cost_center, "
+           f"i.tags as _team_tags from ({last.sql}) r left join {x}_info i on i.team = r.team")
     return sql, list(last.params), made
+
+
+def team_tags(team) -> str:
+    """The AllocatedTags of a team's rows, made once per team rather than per row."""
+    return json.dumps({"costbook/team": team.id, "costbook/department": team.department}, separators=(",", ":"))
 
 
 def _drop(con, names: list[str]) -> None:

@@ -39,6 +39,7 @@ from lib.store.state import Store, active_files
 VERSIONS = ("1.2", "1.3")
 FORMATS = ("csv", "parquet")
 CATEGORIES = ", ".join(map(literal, focus_versions.SERVICE_CATEGORIES))
+TIMES = "%Y-%m-%dT%H:%M:%SZ"  # FOCUS date/time in CSV (the lake's timestamps are UTC)
 SAME_CURRENCY = "coalesce(PricingCurrency, BillingCurrency) = BillingCurrency"
 MEASURED = "ChargeCategory = 'Usage' and CommitmentDiscountStatus is distinct from 'Unused'"
 FILLS = {
@@ -77,8 +78,7 @@ ALLOCATION = {  # FOCUS 1.3 split-cost columns of the allocated bill (null where
                               f"'}}],\"x_Rule\":' || to_json(rule) || ',\"x_RulesVersion\":' || rules_version || '}}' end",
     "AllocatedResourceId": f"case when {SHARED} then team end",
     "AllocatedResourceName": f"case when {SHARED} then coalesce(_team_name, team) end",
-    "AllocatedTags": f"case when {SHARED} then cast(json_object('costbook/team', team, 'costbook/department', "
-                     f"department) as varchar) end",
+    "AllocatedTags": "_team_tags",  # lib.reports.focus_allocated.team_tags: none for Unallocated
 }
 COSTBOOK = {"x_CostbookSource": "x_Source"}
 TEXT = ("x_CostbookSource", "x_CostbookTeam", "x_CostbookTeamName", "x_CostbookDepartment", "x_CostbookCostCenter",
@@ -105,8 +105,8 @@ def _focus_column(name: str, fmt: str, allocated: bool) -> str:
     if allocated:
         expr = ALLOCATION.get(name, expr)
         expr = split_amount(expr) if name in SUMMABLE else expr
-    if focus.COLUMN_TYPES.get(name) == "timestamp":
-        expr = f"strftime({expr}, '%Y-%m-%dT%H:%M:%SZ')" if fmt == "csv" else f"timezone('UTC', {expr})"
+    if focus.COLUMN_TYPES.get(name) == "timestamp":  # CSV: the writer formats them (TIMES below)
+        expr = expr if fmt == "csv" else f"timezone('UTC', {expr})"
     elif focus.COLUMN_TYPES.get(name) == "varchar" and fmt == "csv":
         expr = safe_sql(expr)
     return f"{expr} as {name}"
@@ -154,7 +154,9 @@ def check(out: str, month: str | None, version: str, fmt: str) -> list[str]:
 
 def _copy(con, query: str, params: list, path: str, fmt: str) -> int:
     """COPY the query to a temporary file beside `path`, then move it there; rows written."""
-    options = "format csv, header true" if fmt == "csv" else "format parquet, compression zstd"
+    # Parquet row groups of 50,000 rows keep the writer's buffers (and the peak memory) at about two thirds.
+    options = (f"format csv, header true, timestampformat {literal(TIMES)}" if fmt == "csv"
+               else "format parquet, compression zstd, row_group_size 50000")
     tmp = f"{path}.{os.getpid()}.tmp"
     con.execute("set preserve_insertion_order = false")  # row order means nothing here; lets DuckDB stream
     try:
@@ -200,8 +202,9 @@ def export(store: Store, con, user: access.User, out: str, month: str | None = N
 
 def download(store: Store, con, user: access.User, month: str, version: str = "1.2", fmt: str = "parquet",
              allocated: bool = False) -> tuple[bytes | None, list[str]]:
-    """The export of one month as bytes, for a download button (written to a private temporary file first)."""
-    with tempfile.TemporaryDirectory(dir=store.lake / "staging") as tmp:
+    """The export of one month as bytes, for a download button (written to a private temporary folder first,
+    in the data folder but not in the lake's staging, which an import may empty)."""
+    with tempfile.TemporaryDirectory(dir=store.data_dir, prefix=".focus-export-") as tmp:
         path = str(Path(tmp) / file_name(month, version, fmt, allocated))
         result, problems = export(store, con, user, path, month, version, fmt, allocated)
         return (Path(path).read_bytes() if result else None), problems

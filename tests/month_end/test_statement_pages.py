@@ -71,3 +71,19 @@ def test_close_page_is_for_finance_only(data_dir):
     assert "pages/statements.py" in [p.path for p in nav.pages_for(access.permissions(DORA))]
     at = page("close", DORA)  # even if reached, the page stops (and reconcile/close_month would refuse)
     assert [e.value for e in at.error] == ["You do not have access to this page."] and not at.dataframe
+
+
+def test_finance_downloads_the_month_as_focus(data_dir):
+    at = page("statements", FINANCE)
+    assert not at.exception
+    assert "FOCUS export" in [h.value for h in at.subheader]
+    assert [s.label for s in at.selectbox] == ["FOCUS version", "Format"] and at.toggle[0].label == "Allocated"
+    buttons = [b for b in at.get("download_button") if b.proto.label == "Download FOCUS"]
+    assert len(buttons) == 1
+
+
+def test_a_department_head_gets_no_focus_download(data_dir):
+    at = page("statements", DORA)
+    assert not at.exception
+    assert "FOCUS export" not in [h.value for h in at.subheader]
+    assert not [b for b in at.get("download_button") if b.proto.label == "Download FOCUS"]

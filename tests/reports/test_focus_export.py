@@ -193,3 +193,15 @@ def test_amounts_keep_full_precision(tmp_path):
     store = imported(tmp_path, "s", [bill])
     focus_export.export(store, engine(store, new_duck()), access.CLI, str(tmp_path / "o.csv"))
     assert Decimal("110.123456789012") in {Decimal(r["BilledCost"]) for r in csv_rows(tmp_path / "o.csv")}
+
+
+def test_the_download_is_the_export_of_one_month(tmp_path):
+    store = imported(tmp_path, "s", [*REAL["hand-1.3"], *REAL["hand-1.4"]])
+    fiona = access.User("fiona", "finance")
+    data, problems = focus_export.download(store, engine(store, new_duck()), fiona, "2026-10", "1.3", "parquet", True)
+    assert problems == []
+    path = tmp_path / "got.parquet"
+    path.write_bytes(data)
+    assert duckdb.connect().execute(f"select count(*), sum(BilledCost) from '{path}'").fetchone() == (3, Decimal("154"))
+    assert not list(store.data_dir.glob(".focus-export-*"))  # the temporary folder is gone
+    assert focus_export.file_name("2026-10", "1.3", "parquet", True) == "focus-1.3-allocated-2026-10.parquet"

@@ -1,8 +1,9 @@
-"""The FOCUS 1.2 charge schema as stored in the lake.
+"""The charge schema as stored in the lake: FOCUS 1.2, the 1.3/1.4 cost-and-usage columns, Costbook's x_ columns.
 
-Every importer produces exactly these columns, in this order, with these types;
-provider extras go in ``x_`` columns listed here too, so every lake file has one
-schema and other engines can read the lake without a mapping step.
+Every importer produces exactly these columns, in this order, with these types; a file's own
+``x_`` columns travel in x_ProviderExtras, so every lake file of a lake schema has one set of
+columns and other engines can read the lake without a mapping step. Which columns each FOCUS
+version has is lib.core.focus_versions.
 
 >>> COLUMN_TYPES["BilledCost"]
 'decimal(38,12)'

@@ -41,40 +41,36 @@ class Dataset:
     after_run: bool = False  # the table records the latest ingest run at import (`after_run`)
 
 
-def F(column, store, kind="text", required=True):  # noqa: N802 - a table of fields reads better short
-    return Field(column, store, kind, required)
-
-
 DATASETS = {d.name: d for d in (
     Dataset("ContractCommitment", "focus_contract_commitments",
             frozenset({"contractcommitmentid", "contractid", "contractcommitmentcategory"}), (
-                F("ContractCommitmentId", "contract_commitment_id"), F("ContractId", "contract_id"),
-                F("ContractCommitmentCategory", "category"), F("ContractCommitmentType", "type"),
-                F("ContractCommitmentDescription", "description", required=False),
-                F("ContractCommitmentCost", "cost", "decimal", False),
-                F("ContractCommitmentQuantity", "quantity", "decimal", False),
-                F("ContractCommitmentUnit", "unit", required=False), F("BillingCurrency", "billing_currency",
+                Field("ContractCommitmentId", "contract_commitment_id"), Field("ContractId", "contract_id"),
+                Field("ContractCommitmentCategory", "category"), Field("ContractCommitmentType", "type"),
+                Field("ContractCommitmentDescription", "description", required=False),
+                Field("ContractCommitmentCost", "cost", "decimal", False),
+                Field("ContractCommitmentQuantity", "quantity", "decimal", False),
+                Field("ContractCommitmentUnit", "unit", required=False), Field("BillingCurrency", "billing_currency",
                                                                        required=False),
-                F("ContractCommitmentPeriodStart", "period_start", "time"),
-                F("ContractCommitmentPeriodEnd", "period_end", "time"),
-                F("ContractPeriodStart", "contract_period_start", "time"),
-                F("ContractPeriodEnd", "contract_period_end", "time")),
+                Field("ContractCommitmentPeriodStart", "period_start", "time"),
+                Field("ContractCommitmentPeriodEnd", "period_end", "time"),
+                Field("ContractPeriodStart", "contract_period_start", "time"),
+                Field("ContractPeriodEnd", "contract_period_end", "time")),
             (("ContractCommitmentCategory", ("Spend", "Usage")),), ("contract_id",), period=False),
     Dataset("BillingPeriod", "focus_billing_periods",
             frozenset({"billingperiodstatus", "billingperiodstart", "invoiceissuername"}), (
-                F("InvoiceIssuerName", "invoice_issuer"), F("BillingPeriodStart", "period_start", "time"),
-                F("BillingPeriodEnd", "period_end", "time"), F("BillingPeriodStatus", "status"),
-                F("BillingPeriodCreated", "created", "time"), F("BillingPeriodLastUpdated", "last_updated", "time")),
+                Field("InvoiceIssuerName", "invoice_issuer"), Field("BillingPeriodStart", "period_start", "time"),
+                Field("BillingPeriodEnd", "period_end", "time"), Field("BillingPeriodStatus", "status"),
+                Field("BillingPeriodCreated", "created", "time"), Field("BillingPeriodLastUpdated", "last_updated", "time")),
             (("BillingPeriodStatus", ("Open", "Closed")),), after_run=True),
     Dataset("InvoiceDetail", "focus_invoice_details",
             frozenset({"invoicedetailid", "invoiceid", "billedcost", "invoiceissuername"}), (
-                F("InvoiceIssuerName", "invoice_issuer"), F("InvoiceId", "invoice_id"),
-                F("InvoiceDetailId", "invoice_detail_id"), F("BillingAccountId", "billing_account_id"),
-                F("BillingCurrency", "billing_currency"), F("ChargeCategory", "charge_category"),
-                F("BillingPeriodStart", "period_start", "time"), F("BillingPeriodEnd", "period_end", "time"),
-                F("BilledCost", "billed_cost", "decimal"), F("InvoiceIssueStatus", "issue_status", required=False),
-                F("InvoiceIssueDate", "issue_date", "time", False),
-                F("InvoiceDetailDescription", "description", required=False)),
+                Field("InvoiceIssuerName", "invoice_issuer"), Field("InvoiceId", "invoice_id"),
+                Field("InvoiceDetailId", "invoice_detail_id"), Field("BillingAccountId", "billing_account_id"),
+                Field("BillingCurrency", "billing_currency"), Field("ChargeCategory", "charge_category"),
+                Field("BillingPeriodStart", "period_start", "time"), Field("BillingPeriodEnd", "period_end", "time"),
+                Field("BilledCost", "billed_cost", "decimal"), Field("InvoiceIssueStatus", "issue_status", required=False),
+                Field("InvoiceIssueDate", "issue_date", "time", False),
+                Field("InvoiceDetailDescription", "description", required=False)),
             (("ChargeCategory", ("Usage", "Purchase", "Tax", "Credit", "Adjustment")),),
             ("invoice_issuer", "period_start")),
 )}

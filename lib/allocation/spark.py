@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from lib.allocation import cache, engine, tables
 from lib.config import engines
-from lib.config.rules import tag_keys
+from lib.config.rules import ALLOCATED_TAGS, tag_keys
 from lib.core import access
 from lib.core.sql import literal
 from lib.store import audit, crypto
@@ -179,6 +179,9 @@ def allocate(spark, files: list[str], period: str, rules, org, rules_version: in
     """Allocate one billing period of the lake files (and its usage files) on Spark; one Parquet file to out_path."""
     if crypto.data_key() is not None:
         raise RuntimeError("the Spark engine reads plaintext lake files only; this lake is encrypted at rest")
+    if any(c.field.startswith(ALLOCATED_TAGS) for r in rules for c in r.match):
+        raise RuntimeError("rules matching allocated_tags.<key> run on the DuckDB engine only (its JSON lookup does "
+                           "not translate to Spark SQL): allocate with --engine duckdb")
     x = "s_" + uuid.uuid4().hex[:10]
     views = [f"{x}_lake", f"{x}_lake_raw", f"{x}_usage", f"{x}_usage_raw"]
     try:

@@ -177,3 +177,15 @@ def test_lake_files_written_before_the_1_3_columns_still_read(tmp_path):
     Path(f"{file}.old").replace(file)
     charges = engine(store, new_duck())
     assert charges.execute("select count(*), count(AllocatedMethodId) from charges").fetchone() == (3, 0)
+
+
+def test_the_spark_engine_refuses_allocated_tag_rules_rather_than_miss_them():
+    from lib.allocation import spark
+    from lib.config.org import parse_org
+    from lib.config.rules import parse_rules
+    from tests.conftest import ORG
+    org, _ = parse_org(ORG)
+    rules, errors = parse_rules("rules:\n  - {name: A, match: {allocated_tags.team: web}, to: web}\n", org)
+    assert errors == []
+    with pytest.raises(RuntimeError, match="allocated_tags.<key> run on the DuckDB engine only"):
+        spark.allocate(None, [], "2026-10", rules, org, 1, "/nowhere.parquet")

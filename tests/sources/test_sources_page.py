@@ -61,3 +61,16 @@ def test_upload_reports_problems_per_row(store, tmp_path):
     assert [str(p) for p in result.problems] == ["actual.csv, row 3, column Cost: not a number"]
     with pytest.raises(access.PermissionDenied):
         imports.import_uploads(store, access.User("vic", "viewer"), [("a.csv", b"x")])
+
+
+def test_an_admin_downloads_the_month_as_focus(store, monkeypatch):
+    from lib.web.context import Filters
+    monkeypatch.setenv("COSTBOOK_DATA_DIR", str(store.data_dir))
+    assert imports.import_paths(store, access.CLI, [str(AWS)]).ok
+    script = SCRIPT.replace('st.session_state["filters"] = None', "st.session_state['filters'] = st.session_state['f']")
+    at = AppTest.from_string(script, default_timeout=60)
+    at.session_state["f"] = Filters("2023-06", ("2023-06",), (), "effective", "NOK")
+    at.run()
+    assert not at.exception
+    assert "FOCUS export" in [h.value for h in at.subheader]
+    assert [b.proto.label for b in at.get("download_button")] == ["Download FOCUS"]

@@ -140,9 +140,7 @@ def select_list(version: str, fmt: str, allocated: bool, provider_extras: list[s
 
 
 def check(out: str, month: str | None, version: str, fmt: str) -> list[str]:
-    problems = []
-    if month is not None and not periods.is_period(month):
-        problems.append(f"--month {month!r} is not a billing period like 2026-07")
+    problems = [periods.period_problem(month, "--month")] if month is not None and not periods.is_period(month) else []
     if version not in VERSIONS:
         problems.append(f"FOCUS version {version!r} cannot be exported; choose {' or '.join(VERSIONS)}")
     if fmt not in FORMATS:

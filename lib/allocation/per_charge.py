@@ -25,7 +25,8 @@ def charge_steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_ve
     top (the row of the largest share) and others (the charge's other shares: the top row's amount is the
     charge minus the others' parts, so the rows add up exactly to the charge, as in `steps()`).
     """
-    head = steps(source_sql, period, rules, rules_version, x, basis)[:-1]
+    # The shares depend on the period's team totals only: {x}_gk at month grain and one dimension is enough.
+    head = steps(source_sql, period, rules, rules_version, x, basis, dims=("ProviderName",), grain="month")[:-1]
     _, on = key_join(plan(rules), rules)
     ratio = "decimal(18,12)"
     sql = f"""

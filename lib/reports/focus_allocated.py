@@ -47,6 +47,7 @@ def _period(store, con, period: str, x: str) -> tuple[str, list, list[str]]:
         for step in todo[:-1]:
             con.execute(f"create or replace temp table {step.name} as {step.sql}", list(step.params))
             made.append(step.name)
+        con.execute(f"drop table {x}_gk")  # only the shares needed it: the charges join the keys and shares
     except Exception:
         _drop(con, made)
         raise

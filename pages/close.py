@@ -17,8 +17,8 @@ st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost 
            + (f"closed by {record.closed_by} at {record.closed_at} (issue {record.issue})" if record else "open"))
 
 st.caption("Per billing account: its invoices, what was ingested and allocated, and what the statements "
-           "and the journal charge, to the cent. Every check holds exactly or is a difference below. "
-           f"Invoiced amounts from: {result.invoiced_from}.")
+           "and the journal charge, to the cent. Every check holds exactly or is a difference below.")
+st.caption(f"Invoiced amounts from: {result.invoiced_from}")
 st.dataframe(tables.tieout(result), hide_index=True, width="stretch")
 for d in result.differences:
     st.error(str(d) + "".join(f"\n- {line}" for line in d.lines))

@@ -37,11 +37,12 @@ from lib.store.lake import lake_source
 from lib.store.state import Store, state
 
 NOT_INVOICED = "billed cost not on an invoice (InvoiceId sum vs ingested)"
+NOT_ON_DETAILS = "billed cost vs invoiced (InvoiceDetail lines)"
 NOT_ALLOCATED = "allocated + Unallocated vs ingested"
 NOT_STATED = "statements vs allocated to teams"
 NOT_JOURNALED = "journal clearing credit vs ingested + adjustments"
 ZERO = Decimal("0.00")
-SHORT = {NOT_INVOICED: "not on an invoice", NOT_ALLOCATED: "not allocated",
+SHORT = {NOT_INVOICED: "not on an invoice", NOT_ON_DETAILS: "not as invoiced", NOT_ALLOCATED: "not allocated",
          NOT_ALLOCATED + ", before rounding": "not allocated", NOT_STATED: "statements", NOT_JOURNALED: "journal"}
 
 
@@ -174,8 +175,10 @@ def _details(store: Store, con, period: str, source: str, charges: dict) -> tupl
 def _account(con, source, period, metric, where, acct: tieout.Account, cells, stated, adjusted, invoiced_from):
     """The row of one billing account, and its differences."""
     teams, unallocated, exact = cells
-    checks = [(NOT_INVOICED, acct.billed - acct.invoiced if acct.invoiced is not None else ZERO,
-               lambda: tieout.no_invoice_causes(con, source, period, where)),
+    on_details = invoiced_from == invoices.FROM_DETAILS  # the per-invoice differences name the invoices
+    checks = [(NOT_ON_DETAILS if on_details else NOT_INVOICED,
+               acct.billed - acct.invoiced if acct.invoiced is not None else ZERO,
+               (lambda: []) if on_details else lambda: tieout.no_invoice_causes(con, source, period, where)),
               (NOT_ALLOCATED, teams + unallocated - acct.value, lambda: []),
               (NOT_ALLOCATED + ", before rounding", exact - acct.exact,
                lambda: tieout.allocation_causes(con, source, period, metric, where)),

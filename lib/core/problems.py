@@ -8,6 +8,8 @@ Every validator returns these; pages show them and the CLI prints them (exit 2).
 
 from dataclasses import dataclass
 
+MAX_PROBLEMS = 200  # problems listed per import or check: enough to fix a file, never a flood
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from azure.core.exceptions import AzureError
 
+from lib.core.ids import file_part
 from lib.core.problems import Problem
 from lib.sources import azure_api, folder
 
@@ -124,15 +125,13 @@ def download(cc, run: Run, info: dict, workdir: Path, start: int) -> list[Path]:
     paths = []
     for n, name in enumerate(run.files, start=start):
         part = name.rsplit("/", 1)[-1]
-        dest = workdir / _safe(f"{n:04d}-{dataset}-{run.month}-{run.run if run.run != part else 'run'}-{part}")
+        stem, *exts = part.split(".")  # keep the extensions (.csv.gz) the readers go by
+        name_part = file_part(f"{n:04d}-{dataset}-{run.month}-{run.run if run.run != part else 'run'}-{stem}")
+        dest = workdir / ".".join([name_part, *map(file_part, exts)])
         with dest.open("wb") as out:
             cc.download_blob(name, max_concurrency=1).readinto(out)
         paths.append(dest)
     return paths
-
-
-def _safe(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
 def refused(src, exc: AzureError) -> str:

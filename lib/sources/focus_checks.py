@@ -15,9 +15,8 @@ object), and a 1.4 InvoiceDetailId belongs to an InvoiceId.
 """
 
 from lib.core import focus_versions as fv
-from lib.core.problems import Problem
+from lib.core.problems import MAX_PROBLEMS, Problem
 
-MAX_PROBLEMS = 200
 DATES = ("BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd")
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|z|UTC|[+-]\d{2}(:?\d{2})?)?$"
 SPLIT = ("AllocatedMethodDetails", "AllocatedResourceId", "AllocatedResourceName", "AllocatedTags")

@@ -14,9 +14,9 @@ corrected can be told. Rows are checked like charges: a problem names file, row 
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.core.problems import Problem
+from lib.core.problems import MAX_PROBLEMS, Problem
 from lib.core.sql import identifier, literal
-from lib.sources.focus_checks import ISO_DATE, MAX_PROBLEMS, text
+from lib.sources.focus_checks import ISO_DATE, text
 from lib.sources.focus_file import reader_sql
 from lib.store.state import Store, now_iso, state
 

@@ -12,7 +12,6 @@ account, billing period) partitions they cover, in one state transaction.
 """
 
 import hashlib
-import json
 import shutil
 import time
 import uuid
@@ -22,14 +21,14 @@ from pathlib import Path
 
 from lib.config import versions
 from lib.core import focus
-from lib.core.problems import Problem
+from lib.core.ids import file_part
+from lib.core.problems import MAX_PROBLEMS, Problem
 from lib.core.sql import identifier, literal
 from lib.sources import checks as value_checks
-from lib.sources import digests
+from lib.sources import digests, run_log
 from lib.store import crypto, tags
-from lib.store.state import Store, now_iso, state
+from lib.store.state import Store, state
 
-MAX_PROBLEMS = 200
 CATEGORY_CANON = {c.lower(): c for c in focus.CHARGE_CATEGORIES}
 FREQUENCY_CANON = {c.lower(): c for c in focus.CHARGE_FREQUENCIES}
 
@@ -192,7 +191,7 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
            actor: str = "system") -> IngestResult:
     """Check and load normalized inputs [(file name, raw view)] as one run that replaces their periods."""
     started = time.time()
-    run_id = _start_run(store, source, label or ", ".join(f for f, _ in inputs), actor)
+    run_id = run_log.start(store, source, label or ", ".join(f for f, _ in inputs), actor)
     problems: list[Problem] = []
     plan: list[tuple[str, list[Part]]] = []  # (typed view, the partitions it covers) per input
     for i, (file, raw) in enumerate(inputs):
@@ -212,11 +211,11 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
     if not problems:  # the same content twice, or exactly what is served already (lib.sources.digests)
         problems, same, seen = digests.screen(store, con, source, inputs, [parts for _, parts in plan])
     if problems:
-        _finish_run(store, run_id, "failed", problems=problems[:MAX_PROBLEMS], started=started)
+        run_log.finish(store, run_id, "failed", problems=problems[:MAX_PROBLEMS], started=started)
         return IngestResult(run_id, problems=tuple(problems[:MAX_PROBLEMS]))
     if same is not None:  # a successful run that found nothing new: freshness counts it, no lake file moves
         periods, rows = tuple(sorted({p for *_, p in seen})), sum(part.rows for _, parts in plan for part in parts)
-        _finish_run(store, run_id, "ok", rows=rows, periods=periods, started=started, note=f" (unchanged: as run {same})")
+        run_log.finish(store, run_id, "ok", rows=rows, periods=periods, started=started, note=f" (unchanged: as run {same})")
         return IngestResult(run_id, rows, periods, unchanged=same)
     staging = store.lake / "staging" / f"run-{run_id}-{uuid.uuid4().hex[:8]}"
     keys = versions.wanted(store)
@@ -271,7 +270,7 @@ def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: st
     moved = []
     for n, (path, rows) in enumerate(files):
         period, acct = (Path(path).parent.parent.name.split("=", 1)[1], Path(path).parent.name.split("=", 1)[1])
-        rel = f"charges/source={_safe(source)}/account={acct}/period={period}/run-{run_id}-{n}.parquet"
+        rel = f"charges/source={file_part(source)}/account={acct}/period={period}/run-{run_id}-{n}.parquet"
         dest = store.lake / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         Path(path).rename(dest)
@@ -293,31 +292,5 @@ def _swap(store: Store, con, staging, parts: list[Part], run_id: int, source: st
         digests.record(db, run_id, seen)
         periods = tuple(sorted({p for _, p, _, _ in moved}))
         nrows = sum(r for *_, r in moved)
-        _finish_run(store, run_id, "ok", rows=nrows, periods=periods, totals=totals, started=started, db=db)
+        run_log.finish(store, run_id, "ok", rows=nrows, periods=periods, totals=totals, started=started, db=db)
     return IngestResult(run_id, nrows, periods, totals)
-
-
-def _safe(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
-
-
-def _start_run(store: Store, source: str, label: str, actor: str) -> int:
-    with state(store, write=True) as db:
-        cur = db.execute("insert into ingest_runs (source, label, started_at, actor) values (?, ?, ?, ?)",
-                         (source, label, now_iso(), actor))
-        return cur.lastrowid
-
-
-def _finish_run(store, run_id, outcome, *, rows=0, periods=(), totals=None, problems=(), started, db=None, note=""):
-    def encode(value):
-        return str(value) if isinstance(value, Decimal) else value
-
-    values = (now_iso(), outcome, rows, ",".join(periods), json.dumps(totals or {}, default=encode),
-              json.dumps([str(p) for p in problems]), round(time.time() - started, 3), note, run_id)
-    sql = ("update ingest_runs set finished_at = ?, outcome = ?, rows = ?, periods = ?, totals = ?, problems = ?, "
-           "duration_s = ?, label = label || ? where id = ?")
-    if db is not None:
-        db.execute(sql, values)
-    else:
-        with state(store, write=True) as own:
-            own.execute(sql, values)

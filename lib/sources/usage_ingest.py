@@ -18,9 +18,11 @@ import uuid
 from pathlib import Path
 
 from lib.core import usage
-from lib.core.problems import Problem
+from lib.core.ids import file_part
+from lib.core.problems import MAX_PROBLEMS, Problem
 from lib.core.sql import identifier, literal
-from lib.sources.ingest import MAX_PROBLEMS, IngestResult, _finish_run, _safe, _start_run
+from lib.sources import run_log
+from lib.sources.ingest import IngestResult
 from lib.store import crypto
 from lib.store.state import Store, state
 
@@ -87,7 +89,7 @@ def ingest_usage(store: Store, con, inputs: list[tuple[str, str]], source: str, 
                  actor: str = "system") -> IngestResult:
     """Check and load usage views [(file name, raw view)] as one run replacing the partitions they cover."""
     started = time.time()
-    run_id = _start_run(store, source, label or ", ".join(f for f, _ in inputs), actor)
+    run_id = run_log.start(store, source, label or ", ".join(f for f, _ in inputs), actor)
     problems, typed = [], []
     for i, (file, raw) in enumerate(inputs):
         view = f"_usage_{run_id}_{i}"
@@ -101,7 +103,7 @@ def ingest_usage(store: Store, con, inputs: list[tuple[str, str]], source: str, 
     if not problems:
         problems = mixed_units(con, typed)
     if problems:
-        _finish_run(store, run_id, "failed", problems=problems[:MAX_PROBLEMS], started=started)
+        run_log.finish(store, run_id, "failed", problems=problems[:MAX_PROBLEMS], started=started)
         return IngestResult(run_id, problems=tuple(problems[:MAX_PROBLEMS]))
     staging = store.lake / "staging" / f"usage-{run_id}-{uuid.uuid4().hex[:8]}"
     try:
@@ -136,7 +138,7 @@ def _swap(store: Store, con, staging: Path, run_id: int, source: str, started: f
     for n, (path, rows) in enumerate(files):
         part, period = (Path(path).parent.parent.name.split("=", 1)[1], Path(path).parent.name.split("=", 1)[1])
         metric, cluster = names[part]
-        rel = (f"usage/source={_safe(source)}/metric={_safe(metric)}/cluster={_safe(cluster) or '_'}/"
+        rel = (f"usage/source={file_part(source)}/metric={file_part(metric)}/cluster={file_part(cluster) or '_'}/"
                f"period={period}/run-{run_id}-{n}.parquet")
         (store.lake / rel).parent.mkdir(parents=True, exist_ok=True)
         Path(path).rename(store.lake / rel)
@@ -149,5 +151,5 @@ def _swap(store: Store, con, staging: Path, run_id: int, source: str, started: f
                        "values (?, ?, ?, ?, ?, ?, ?)", [(run_id, source, *m) for m in moved])
         periods = tuple(sorted({m[2] for m in moved}))
         rows = sum(m[4] for m in moved)
-        _finish_run(store, run_id, "ok", rows=rows, periods=periods, started=started, db=db)
+        run_log.finish(store, run_id, "ok", rows=rows, periods=periods, started=started, db=db)
     return IngestResult(run_id, rows, periods)

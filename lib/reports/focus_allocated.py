@@ -15,7 +15,8 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
-from lib.allocation import cache, engine, per_charge
+from lib.allocation import cache, per_charge, tables
+from lib.config.rules import tag_keys
 from lib.store import tags
 
 
@@ -33,16 +34,16 @@ def _period(store, con, period: str, x: str) -> tuple[str, list, list[str]]:
     org, rules, problems = cache.parsed(inp)
     if problems:
         raise NotAllocated(problems)
-    source = tags.source(store, list(inp.files), engine.tag_keys(rules), row_ids=True)
-    todo = per_charge.charge_steps(source, period, rules, inp.rules_version, x, inp.basis)
-    info = engine.arrow_table({"team": pa.string(), "name": pa.string(), "cost_center": pa.string(),
+    source = tags.source(store, list(inp.files), tag_keys(rules), row_ids=True)
+    todo = per_charge.charge_steps(source, period, rules, inp.rules_version, x, inp.basis, cache.usage_for(inp, rules))
+    info = tables.arrow_table({"team": pa.string(), "name": pa.string(), "cost_center": pa.string(),
                                "tags": pa.string()},
                               [(t.id, t.name, t.cost_center or None, team_tags(t)) for t in org.teams])
-    tables = {**engine.org_tables(org, x), **engine.rule_tables(rules, x), f"{x}_info": info}
+    small = {**tables.small_tables(org, rules, x), f"{x}_info": info}
     made = []
     try:
-        for name, data in tables.items():
-            engine.temp_table(con, name, data)
+        for name, data in small.items():
+            tables.temp_table(con, name, data)
             made.append(name)
         for step in todo[:-1]:
             con.execute(f"create or replace temp table {step.name} as {step.sql}", list(step.params))

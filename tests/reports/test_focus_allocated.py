@@ -156,3 +156,28 @@ def test_for_any_bill_and_rules_the_rows_of_a_charge_add_up_to_it(tmp_path_facto
         "select team, BillingCurrency, sum(effective) from allocated group by all").fetchall()}
     assert set(engine_sums) == set(exact)
     assert all(abs(exact[k] - engine_sums[k]) <= D("1e-9") for k in exact)
+
+
+def test_usage_splits_are_exported_per_day_and_add_up_to_the_allocation(store, tmp_path):
+    """A shared cluster split by each day's usage (and the month's on a day without): every charge's rows add
+    up to it, and each team's rows to exactly what the allocation gives it."""
+    from lib.allocation import cache
+    from tests.allocation.test_usage_allocation import CLUSTER, setup
+
+    bill = [charge(None, "Amazon EC2", "100", day=d, tags=CLUSTER) for d in ("2026-11-03", "2026-11-04", "2026-11-05")]
+    setup(store, tmp_path, bill=bill)
+    _, rows = export_rows(store, tmp_path, month="2026-11")
+    for charge_id, parts in by_origin(rows).items():
+        assert sum(dec(p["EffectiveCost"]) for p in parts) == D("100"), charge_id
+        assert sum(dec(p["x_CostbookShare"]) for p in parts) == 1
+    con = engine(store, new_duck())
+    cache.allocated_view(store, con)
+    allocated = dict(con.execute("select team, sum(effective) from allocated where x_BillingPeriod = '2026-11' "
+                                 "group by 1").fetchall())
+    exported = defaultdict(Decimal)
+    for r in rows:
+        exported[r["x_CostbookTeam"]] += dec(r["EffectiveCost"])
+    assert dict(exported) == allocated
+    day3 = sorted((r["x_CostbookTeam"], dec(r["EffectiveCost"])) for r in rows
+                  if str(r["ChargePeriodStart"]).startswith("2026-11-03"))
+    assert ("payments", D("60")) in day3  # checkout's 3 of 5 that day, not the month's share

@@ -58,7 +58,7 @@ def cpu_now() -> float:
 
 
 def step_generate(work: Path, rows: int, today: date) -> None:
-    from lib.demo import build, charges
+    from lib.demo import build, charges, periodic
     from lib.store.lake import new_duck
     from lib.store.state import open_store
 
@@ -69,7 +69,7 @@ def step_generate(work: Path, rows: int, today: date) -> None:
     charges.load_catalog(con, 7, build.window(today), today, rows)
     (work / "files").mkdir(exist_ok=True)
     usage = charges.write_usage(con, str(work / "files" / "usage"))
-    charges.write_periodic(con, usage, str(work / "files" / "periodic.parquet"))
+    periodic.write(con, usage, str(work / "files" / "periodic.parquet"))
     files = sorted((work / "files").rglob("*.parquet"))
     made = con.execute("select count(*) from read_parquet(?, hive_partitioning = false)",
                        [[str(f) for f in files]]).fetchone()[0]

@@ -1,5 +1,5 @@
 """The layer order of lib/ (LAYOUT.md): a package imports only from packages above it, and no module
-takes part in an import cycle, function-level (lazy) imports included."""
+takes part in an import cycle, function-level (lazy) imports included; and modules and functions stay small."""
 
 import ast
 from pathlib import Path
@@ -93,3 +93,29 @@ def test_only_web_imports_streamlit():
                  and any(isinstance(n, (ast.Import, ast.ImportFrom)) and "streamlit" in ast.unparse(n).split()[1]
                          for n in ast.walk(ast.parse(p.read_text())))]
     assert not offenders, offenders
+
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 300, 60  # STYLE.md aims at 300 and 40: these are the hard limits
+
+
+def oversized(path: Path) -> list[str]:
+    """What in one module is longer than the limits: the module itself, then its functions."""
+    text = path.read_text()
+    out = [f"{path.name}: {len(text.splitlines())} lines"] if len(text.splitlines()) > MAX_MODULE_LINES else []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = node.end_lineno - node.lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                out.append(f"{path.name}:{node.lineno} {node.name}: {length} lines")
+    return out
+
+
+def test_modules_and_functions_stay_small():
+    found = [problem for path in sorted(LIB.rglob("*.py")) for problem in oversized(path)]
+    assert found == []
+
+
+def test_the_size_check_sees_a_long_function(tmp_path):
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text("def long():\n" + body)
+    assert oversized(tmp_path / "long.py") == [f"long.py:1 long: {MAX_FUNCTION_LINES + 1} lines"]

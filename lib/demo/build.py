@@ -20,7 +20,7 @@ from pathlib import Path
 from lib.budgets import budget
 from lib.config import versions
 from lib.core import access
-from lib.demo import catalog, charges, config, opencost, pipeline
+from lib.demo import catalog, charges, config, opencost, periodic, pipeline
 from lib.people import startup, users
 from lib.sources import rates
 from lib.sources.files import import_files
@@ -67,13 +67,13 @@ def build(store: Store, seed: int = 7, rows: int = DEFAULT_ROWS, clean: bool = F
     con = new_duck(threads)
     charges.load_catalog(con, seed, window(today), today, rows, clean)
     with tempfile.TemporaryDirectory(dir=store.data_dir, prefix="demo-") as tmp:
-        periodic = str(Path(tmp) / "demo_periodic.parquet")
+        periodic_file = str(Path(tmp) / "demo_periodic.parquet")
         progress(0.1, f"Generating about {rows:,} charges")
         usage = charges.write_usage(con, str(Path(tmp) / "usage"))
-        charges.write_periodic(con, usage, periodic)
+        periodic.write(con, usage, periodic_file)
         progress(0.5, "Importing the charges")
         pipeline.add(store, today, rows)  # before the import, so that the run log stays in time order
-        result = import_files(store, con, [*usage, periodic], fmt="focus", actor=access.CLI.username, source=SOURCE)
+        result = import_files(store, con, [*usage, periodic_file], fmt="focus", actor=access.CLI.username, source=SOURCE)
         progress(0.8, "Importing the shared cluster's OpenCost data")
         cluster = import_files(store, con, opencost.write_months(con, Path(tmp) / "opencost"), fmt="opencost",
                                actor=access.CLI.username, source=opencost.SOURCE)

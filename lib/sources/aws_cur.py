@@ -73,12 +73,15 @@ def _product(cols: native.Columns, attribute: str, *flat: str) -> str:
     return f"element_at({col}, {literal(attribute)})[1]"
 
 
-def mapping_sql(cols: native.Columns, src: str) -> str:
-    c, n = cols.get, cols.num
-    billed = f"coalesce({n('lineItem/NetUnblendedCost')}, {n('lineItem/UnblendedCost')})"
-    sp_arn = c("savingsPlan/SavingsPlanArn")
-    ri_arn = c("reservation/ReservationArn")
-    effective = f"""case _t
+CATEGORY = """case _t when 'Tax' then 'Tax' when 'Credit' then 'Credit' when 'Refund' then 'Adjustment'
+        when 'Fee' then 'Purchase' when 'RIFee' then 'Purchase' when 'SavingsPlanUpfrontFee' then 'Purchase'
+        when 'SavingsPlanRecurringFee' then 'Purchase' else 'Usage' end"""
+
+
+def _effective(cols: native.Columns) -> str:
+    """EffectiveCost per line item type: amortized commitments, unused parts on their fees."""
+    n = cols.num
+    return f"""case _t
         when 'SavingsPlanCoveredUsage' then {n('savingsPlan/SavingsPlanEffectiveCost')}
         when 'SavingsPlanRecurringFee' then coalesce({n('savingsPlan/TotalCommitmentToDate')}, 0)
                                           - coalesce({n('savingsPlan/UsedCommitment')}, 0)
@@ -86,11 +89,26 @@ def mapping_sql(cols: native.Columns, src: str) -> str:
         when 'DiscountedUsage' then {n('reservation/EffectiveCost')}
         when 'RIFee' then coalesce({n('reservation/UnusedAmortizedUpfrontFeeForBillingPeriod')}, 0)
                         + coalesce({n('reservation/UnusedRecurringFee')}, 0)
-        when 'Fee' then case when {ri_arn} is not null then 0 else _billed end
+        when 'Fee' then case when {cols.get('reservation/ReservationArn')} is not null then 0 else _billed end
         else _billed end"""
-    category = """case _t when 'Tax' then 'Tax' when 'Credit' then 'Credit' when 'Refund' then 'Adjustment'
-        when 'Fee' then 'Purchase' when 'RIFee' then 'Purchase' when 'SavingsPlanUpfrontFee' then 'Purchase'
-        when 'SavingsPlanRecurringFee' then 'Purchase' else 'Usage' end"""
+
+
+def _commitment(cols: native.Columns) -> str:
+    """The CommitmentDiscount* columns: a Savings Plan or a reservation, used or unused."""
+    sp_arn, ri_arn = cols.get("savingsPlan/SavingsPlanArn"), cols.get("reservation/ReservationArn")
+    return f"""coalesce({sp_arn}, {ri_arn}) as CommitmentDiscountId,
+        case when {sp_arn} is not null then 'Spend' when {ri_arn} is not null then 'Usage' end
+            as CommitmentDiscountCategory,
+        case when {sp_arn} is not null then 'Savings Plan' when {ri_arn} is not null then 'Reserved Instances' end
+            as CommitmentDiscountType,
+        case when coalesce({sp_arn}, {ri_arn}) is null then null
+             when _t in ('SavingsPlanCoveredUsage', 'DiscountedUsage') then 'Used'
+             when _t in ('SavingsPlanRecurringFee', 'RIFee') then 'Unused' end as CommitmentDiscountStatus"""
+
+
+def mapping_sql(cols: native.Columns, src: str) -> str:
+    c, n = cols.get, cols.num
+    billed = f"coalesce({n('lineItem/NetUnblendedCost')}, {n('lineItem/UnblendedCost')})"
     code = c("lineItem/ProductCode")
     service = f"coalesce({_product(cols, 'product_name', 'product/ProductName')}, {code})"
     region = _product(cols, "region", "product/regionCode", "product_region_code", "product/region")
@@ -106,26 +124,19 @@ def mapping_sql(cols: native.Columns, src: str) -> str:
         {c('lineItem/UsageStartDate')} as ChargePeriodStart,
         {c('lineItem/UsageEndDate')} as ChargePeriodEnd,
         _billed as BilledCost,
-        {effective} as EffectiveCost,
+        {_effective(cols)} as EffectiveCost,
         coalesce({n('pricing/publicOnDemandCost')}, _billed) as ListCost,
         {n('pricing/publicOnDemandRate')} as ListUnitPrice,
         coalesce({n('lineItem/UnblendedCost')}, _billed) as ContractedCost,
         {n('lineItem/UnblendedRate')} as ContractedUnitPrice,
-        {category} as ChargeCategory,
+        {CATEGORY} as ChargeCategory,
         case when _t in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
              when _t in ('Fee', 'SavingsPlanUpfrontFee', 'Tax', 'Credit', 'Refund') then 'One-Time'
              else 'Usage-Based' end as ChargeFrequency,
         {c('lineItem/LineItemDescription')} as ChargeDescription,
-        coalesce({sp_arn}, {ri_arn}) as CommitmentDiscountId,
-        case when {sp_arn} is not null then 'Spend' when {ri_arn} is not null then 'Usage' end
-            as CommitmentDiscountCategory,
-        case when {sp_arn} is not null then 'Savings Plan' when {ri_arn} is not null then 'Reserved Instances' end
-            as CommitmentDiscountType,
-        case when coalesce({sp_arn}, {ri_arn}) is null then null
-             when _t in ('SavingsPlanCoveredUsage', 'DiscountedUsage') then 'Used'
-             when _t in ('SavingsPlanRecurringFee', 'RIFee') then 'Unused' end as CommitmentDiscountStatus,
-        case when {category} = 'Usage' then {n('lineItem/UsageAmount')} end as ConsumedQuantity,
-        case when {category} = 'Usage' then {c('pricing/unit')} end as ConsumedUnit,
+        {_commitment(cols)},
+        case when {CATEGORY} = 'Usage' then {n('lineItem/UsageAmount')} end as ConsumedQuantity,
+        case when {CATEGORY} = 'Usage' then {c('pricing/unit')} end as ConsumedUnit,
         {n('lineItem/UsageAmount')} as PricingQuantity,
         {c('pricing/unit')} as PricingUnit,
         case when _t in ('DiscountedUsage', 'SavingsPlanCoveredUsage') then 'Committed'

@@ -27,6 +27,7 @@ from lib.allocation import cells, engine, tables
 from lib.config.org import parse_org
 from lib.config.rules import parse_rules, tag_keys
 from lib.config.versions import version_for_period
+from lib.core import focus
 from lib.core.sql import literal_list
 from lib.store import crypto, tags, usage
 from lib.store.state import Store, now_iso, state
@@ -47,7 +48,7 @@ class PeriodInputs:
 def proportional_basis(store: Store) -> str:
     with state(store) as db:
         row = db.execute("select value from settings where key = 'proportional_basis'").fetchone()
-    return row[0] if row and row[0] in engine.COSTS else "effective"
+    return row[0] if row and row[0] in focus.METRICS else "effective"
 
 
 def _org_version(db, version: int | None) -> tuple[int, str]:

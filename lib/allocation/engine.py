@@ -39,7 +39,6 @@ DIMS = ("ProviderName", "ServiceName", "ServiceCategory", "SubAccountId", "SubAc
 RESOURCE_DIMS = DIMS + ("ResourceId", "ResourceName", "SkuId")  # drill-down and statements, per month (direct charges)
 GRAINS = {"day": "cast(c.ChargePeriodStart as date)",  # the ChargeDate of a result row
           "month": "cast(date_trunc('month', c.ChargePeriodStart) as date)"}
-COSTS = {"billed": "BilledCost", "effective": "EffectiveCost", "list": "coalesce(ListCost, BilledCost)"}
 NO_RULE = "no rule matched"
 UNKNOWN_TAG = "unknown team in tag"
 ZERO_BASE = "zero proportional base"
@@ -256,7 +255,7 @@ def steps(source_sql: str, period: str, rules: tuple[Rule, ...], rules_version: 
     period's usage (lib.store.usage.source, with a "label:<key>" column per `tables.label_keys`);
     only usage splits read it. These two FROM items are the engine-specific pieces.
     """
-    if basis not in COSTS:
+    if basis not in focus.METRICS:
         raise ValueError(f"unknown proportional basis {basis!r}")
     p, usage = plan(rules), bool(usage_rules(rules))
     group_cols = ["BillingCurrency", "ChargeDate", *dims, "rule_idx"]  # one split group of gk

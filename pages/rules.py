@@ -1,14 +1,11 @@
-"""Rules: edit the allocation rules as a table, see the impact on a month, save as a new version."""
+"""Rules: build the allocation rules with widgets (or YAML), see what they change in a month, save a version."""
 
 import pandas as pd
 import streamlit as st
 
-from lib.allocation import impact
-from lib.config import rules, rules_table
+from lib.config import rules
 from lib.config import versions as config_versions
-from lib.config.versions import current_org
-from lib.core.money import fmt
-from lib.web import context
+from lib.web import context, rule_editor, rule_preview
 
 ctx = context.context()
 st.title("Allocation rules")
@@ -17,44 +14,17 @@ latest = versions[0] if versions else None
 st.caption(f"Version {latest.id} by {latest.author}, {latest.created_at}: {latest.comment}" if latest
            else "No rules saved yet: every charge is Unallocated.")
 
-edit, history = st.tabs(["Edit and preview", "History"])
+edit, history = st.tabs(["Edit and preview", "History"], key="rules_tab")
 with edit:
-    st.markdown("First matching rule wins. Cells use YAML: match `{service_name: \"AWS Support*\"}`, "
-                "to `web` or `tag:team`, split `even`, `proportional`, `{web: 60, search: 40}` or by usage "
-                "`{usage: kubernetes, cluster: shared-prod, weight: cost}` (idle `share`, `unallocated` or a team).")
-    table = st.data_editor(pd.DataFrame(rules_table.yaml_to_table(latest.yaml if latest else ""),
-                                        columns=rules_table.COLUMNS),
-                           num_rows="dynamic", width="stretch", key="rules_editor",
-                           column_config={"order": st.column_config.NumberColumn(help="Change to reorder", step=1)})
-    draft, cell_problems = rules_table.table_to_yaml(table.to_dict("records"))
-    parsed, errors = rules.parse_rules(draft, current_org(ctx.store), "draft")
-    for problem in cell_problems + errors:
-        st.error(problem)
-    if not cell_problems and not errors:
-        st.success(f"{len(parsed)} rules, all valid.")
-        month = st.selectbox("Preview month", ctx.filters.months[::-1], key="rules_month")
-        result = impact.impact(ctx.store, ctx.con, ctx.user, month, draft, ctx.filters.metric)
-        frame = pd.DataFrame(result.rows, columns=["team", "currency", "before", "after", "change"])
-        moved = frame[frame.change != 0]
-        st.metric("Charges that move", f"{result.charges_moved:,}")
-        st.dataframe(moved.assign(**{c: moved[c].map(lambda a: fmt(a)) for c in ("before", "after", "change")}),
-                     hide_index=True, width="stretch")
-        with st.form("save_rules"):
-            comment = st.text_input("Comment (required)")
-            effective = st.selectbox("Effective from", ["all open periods", *ctx.filters.months[::-1]])
-            if st.form_submit_button("Save as new version", type="primary"):
-                if not comment.strip():
-                    st.error("Say what changed and why in the comment.")
-                else:
-                    version, save_errors = config_versions.save_rules(ctx.store, draft, ctx.user, comment.strip(),
-                                                            None if effective == "all open periods" else effective)
-                    for e in save_errors:
-                        st.error(e)
-                    if version:
-                        st.success(f"Saved as version {version}.")
+    months = ctx.filters.months[::-1] if ctx.filters else ()
+    month = st.selectbox("Month for the figures and the preview", months, key="rules_month",
+                         index=months.index(ctx.filters.month)) if months else None
+    draft = rule_editor.editor(ctx, latest.yaml if latest else "", latest.id if latest else None, month)
+    if rule_preview.preview(ctx, draft, month):
+        rule_preview.save_form(ctx, draft)
 with history:
     st.dataframe(pd.DataFrame([(v.id, v.created_at, v.author, v.effective_from or "", v.comment) for v in versions],
-                              columns=["version", "saved", "author", "effective from", "comment"]),
+                              columns=["Version", "Saved", "Author", "Effective from", "Comment"]),
                  hide_index=True, width="stretch")
     if len(versions) > 1:
         ids = [v.id for v in versions]

@@ -153,6 +153,8 @@ def _parse_rule(raw, i: int, org: Org, source: str, errors: list[str]) -> Rule |
     if to is not None:
         to = str(to)
         if to.startswith("tag:"):
+            if not to[4:].strip():
+                errors.append(f"{where}, to: name the tag whose value is the team, like tag:team")
             return Rule(name, match, to_tag=to[4:].lower())
         return Rule(name, match, to=_team(org, to, f"{where}, to", errors))
     among = tuple(t for t in (_team(org, n, f"{where}, among", errors) for n in _patterns(raw.get("among") or [])) if t)
@@ -232,26 +234,50 @@ def shadowed(rules: list[Rule], source: str = "rules.yaml") -> list[str]:
     return errors
 
 
+def rule_item(r: Rule) -> dict:
+    """A rule as the mapping its YAML is (one pattern as a value, several as a list)."""
+    item = {"name": r.name, "match": {c.field: (c.patterns[0] if len(c.patterns) == 1 else list(c.patterns))
+                                      for c in r.match}}
+    if r.to is not None:
+        item["to"] = r.to
+    elif r.to_tag is not None:
+        item["to"] = f"tag:{r.to_tag}"
+    elif isinstance(r.split, UsageSplit):
+        item["split"], idle = dump_usage(r.split)
+        if idle is not None:
+            item["idle"] = idle
+    else:
+        item["split"] = r.split if isinstance(r.split, str) else {t: int(p) if p == int(p) else float(p)
+                                                                  for t, p in r.split}
+        if r.among:
+            item["among"] = list(r.among)
+    return item
+
+
 def dump_rules(rules: tuple[Rule, ...]) -> str:
-    out = []
-    for r in rules:
-        item = {"name": r.name, "match": {c.field: (c.patterns[0] if len(c.patterns) == 1 else list(c.patterns))
-                                          for c in r.match}}
-        if r.to:
-            item["to"] = r.to
-        elif r.to_tag:
-            item["to"] = f"tag:{r.to_tag}"
-        elif isinstance(r.split, UsageSplit):
-            item["split"], idle = dump_usage(r.split)
-            if idle is not None:
-                item["idle"] = idle
-        else:
-            item["split"] = r.split if isinstance(r.split, str) else {t: int(p) if p == int(p) else float(p)
-                                                                      for t, p in r.split}
-            if r.among:
-                item["among"] = list(r.among)
-        out.append(item)
-    return yaml.safe_dump({"rules": out}, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump({"rules": [rule_item(r) for r in rules]}, sort_keys=False, allow_unicode=True)
+
+
+def _meaning(split):
+    if isinstance(split, tuple):
+        return frozenset((team, pct.normalize()) for team, pct in split)
+    return split  # 'even' | 'proportional' | None | a split kind of its own (a frozen record)
+
+
+def canonical(rules: tuple[Rule, ...]) -> tuple:
+    """What a rule set means, as a value: equal for rule sets that allocate every charge the same way,
+    whatever the order of match fields, of the values of one field, of split members or of `among`.
+    Rule order and names count (the first match wins; results name the rule).
+
+    >>> a = Rule("Net", (Condition("service_category", ("Networking",)), Condition("region_id", ("a", "b"))),
+    ...          split=(("web", Decimal("60")), ("search", Decimal("40"))))
+    >>> b = Rule("Net", (Condition("region_id", ("b", "a")), Condition("service_category", ("Networking",))),
+    ...          split=(("search", Decimal("40.0")), ("web", Decimal("60"))))
+    >>> canonical((a,)) == canonical((b,))
+    True
+    """
+    return tuple((r.name, frozenset((c.field, frozenset(c.patterns)) for c in r.match), r.to, r.to_tag,
+                  _meaning(r.split), frozenset(r.among)) for r in rules)
 
 
 def diff(old: RuleVersion, new: RuleVersion) -> str:

@@ -31,6 +31,9 @@ def test_a_draft_shows_totals_before_after_and_moved_charges(configured, tmp_pat
     assert rows["search"] == (D("12"), D("20"), D("8"))
     assert rows["Unallocated"] == (D("5"), D("0"), D("-5"))
     assert result.charges_moved == 3  # two networking charges change shares, the S3 charge finds a team
+    assert result.amount_moved == {"USD": D("8")}  # a tenth of the 30 of networking, and the 5 of S3
+    s3 = next(m for m in result.sample if m.rule_after == "Storage to search")
+    assert (s3.rule_before, s3.to_before, s3.to_after) == ("no rule", (("Unallocated", 1),), (("search", 1),))
     assert len(versions.versions(configured)) == 1  # nothing was saved
 
 
@@ -48,8 +51,9 @@ def test_destinations_and_keys_with_quotes_are_quoted_not_pasted(configured, tmp
     ec2 = Condition("service_name", ("Amazon EC2",))
     before = (Rule("EC2", (ec2,), to="o'neil"), Rule("tag", (Condition("tags.o'k\"ey", ("*",)),), to_tag="o'k\"ey"))
     after = (Rule("EC2", (ec2,), to="o'neil\""),)
-    assert impact.charges_moved(con, source, "2026-10", before, before) == 0
-    assert impact.charges_moved(con, source, "2026-10", before, after) == 1
+    org = versions.current_org(configured)
+    assert impact.moves(con, source, "2026-10", before, before, org, [])[0] == 0
+    assert impact.moves(con, source, "2026-10", before, after, org, [])[:2] == (1, {"USD": D("5")})
 
 
 def test_an_unknown_cost_basis_is_refused_before_it_reaches_sql(configured, tmp_path):
@@ -57,3 +61,35 @@ def test_an_unknown_cost_basis_is_refused_before_it_reaches_sql(configured, tmp_
     con = engine(configured, new_duck())
     with pytest.raises(ValueError, match="unknown cost basis"):
         impact.impact(configured, con, access.CLI, "2026-10", RULES, metric="effective) from x; --")
+
+
+def test_an_untouched_draft_moves_nothing_whatever_the_order_of_keys(configured, tmp_path):
+    load_bill(configured, tmp_path, [charge("web", "Amazon EC2", "100.00"),
+                                     charge(None, "Amazon VPC", "10.00", category="Networking")])
+    con = engine(configured, new_duck())
+    reordered = RULES.replace("split: {web: 60, search: 40}", "split: {search: 40.0, web: 60}").replace(
+        "among: [web, search]", "among: [search, web]").replace(
+        '["111111111111", "222222222222"]', '["222222222222", "111111111111"]')
+    for draft in (RULES, reordered):
+        result = impact.impact(configured, con, access.CLI, "2026-10", draft)
+        assert result.unchanged and result.charges_moved == 0 and result.sample == []
+        assert all(change == 0 for *_, change in result.rows)
+
+
+def test_one_rule_moved_up_moves_exactly_the_charges_it_now_catches_first(configured, tmp_path):
+    load_bill(configured, tmp_path, [
+        charge("web", "Amazon VPC", "50.00", category="Networking"),  # tagged: Team tag took it, now the split
+        charge(None, "Amazon VPC", "10.00", category="Networking"),  # untagged: the split before and after
+        charge("search", "Amazon EC2", "70.00"),  # only the tag rule matches
+    ])
+    lines = RULES.split("  - name: ")
+    net = next(r for r in lines if r.startswith("Shared networking"))
+    draft = "".join([lines[0], "  - name: " + net, *("  - name: " + r for r in lines[1:] if r != net)])
+    result = impact.impact(configured, engine(configured, new_duck()), access.CLI, "2026-10", draft)
+    assert not result.unchanged and result.errors == []
+    assert (result.charges_moved, result.amount_moved) == (1, {"USD": D("20")})  # search's 40% of the 50
+    [moved] = result.sample
+    assert (moved.rule_before, moved.rule_after) == ("Team tag", "Shared networking")
+    assert moved.to_before == (("web", 1),) and dict(moved.to_after) == {"web": D("0.6"), "search": D("0.4")}
+    rows = {team: change for team, _, _, _, change in result.rows}
+    assert rows == {"web": D("-20"), "search": D("20")}

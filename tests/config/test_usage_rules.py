@@ -2,7 +2,7 @@
 
 import pytest
 
-from lib.config import org, rules, rules_table
+from lib.config import org, rules
 from lib.config.usage_split import UsageSplit
 
 ORG = """
@@ -51,9 +51,8 @@ def test_usage_splits_parse_and_dump_back():
                                                    "app_kubernetes_io_team"), UsageSplit("queries")]
     again, errors = rules.parse_rules(rules.dump_rules(found), parsed_org())
     assert errors == [] and again == found
-    table = rules_table.yaml_to_table(rules.dump_rules(found))
-    assert table[0]["idle"] == "basket"
-    assert rules.parse_rules(rules_table.table_to_yaml(table)[0], parsed_org())[0] == found
+    assert rules.rule_item(found[0])["idle"] == "basket"
+    assert rules.canonical(again) == rules.canonical(found)
 
 
 @pytest.mark.parametrize("split, extra, message", [

@@ -145,15 +145,21 @@ def _moved(con, x: str, before, after, keys: list[str], sample: int) -> tuple[in
     finally:
         con.execute(f"drop table if exists {x}_m")
     names = [focus.snake(k) if k in focus.NAMES else "tags." + k.strip('"')[4:] for k in keys]
-    sample_rows = [Moved(_label(names, key), example, cur, int(n), Decimal(amount), _rule(before, bi), _rule(after, ai),
+    sample_rows = [Moved(_label(names, key, _fields(before, bi) | _fields(after, ai)), example, cur, int(n), Decimal(amount), _rule(before, bi), _rule(after, ai),
                          tuple((t, Decimal(s)) for t, s in (tb or [])), tuple((t, Decimal(s)) for t, s in (ta or [])))
                    for key, example, cur, n, amount, bi, ai, tb, ta in top]
     return sum(int(n) for _, n, _ in totals), {c: Decimal(a) for c, _, a in totals}, sample_rows
 
 
-def _label(names: list[str], values: list) -> str:
-    """'service_name: Amazon VPC · no tags.team': the values a group of charges has (empty ones as 'no')."""
-    return " · ".join(f"{n}: {v}" if v is not None else f"no {n}" for n, v in zip(names, values, strict=True))
+def _fields(rules: tuple[Rule, ...], idx: int | None) -> set[str]:
+    return {c.field for c in rules[idx].match} if idx is not None else set()
+
+
+def _label(names: list[str], values: list, relevant: set[str]) -> str:
+    """'service_name: Amazon VPC · no tags.team': the values of the fields the rules that took the charges
+    read (every field when no rule took them), empty ones as 'no'."""
+    return " · ".join(f"{n}: {v}" if v is not None else f"no {n}" for n, v in zip(names, values, strict=True)
+                      if n in relevant or not relevant)
 
 
 def _rule(rules: tuple[Rule, ...], idx: int | None) -> str:

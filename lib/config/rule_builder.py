@@ -195,6 +195,16 @@ def to_yaml(cards: list[Card]) -> tuple[str, list[str]]:
                           width=120), problems
 
 
+def percent(value) -> Decimal:
+    """A percentage from a number widget, to two places, without trailing zeros.
+
+    >>> percent(40.0), percent(33.333)
+    (Decimal('40'), Decimal('33.33'))
+    """
+    exact = Decimal(f"{value:.2f}")
+    return exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact.normalize()
+
+
 def percent_total(c: Card) -> Decimal:
     return sum((p for _, p in c.percents), Decimal(0))
 

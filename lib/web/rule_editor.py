@@ -8,7 +8,6 @@ screen; a YAML edit or a structural change (add, move, delete) rebuilds the widg
 """
 
 import re
-from decimal import Decimal
 
 import streamlit as st
 
@@ -75,7 +74,7 @@ def _card_from_state(i: int, c: rb.Card) -> rb.Card:
     split = ss.get(_key(i, "split"), c.split)
     members = ss.get(_key(i, "members"), [t for t, _ in c.percents])
     old = dict(c.percents)
-    percents = tuple((t, Decimal(f"{ss.get(_key(i, f'pct_{t}'), old.get(t, 0)):.2f}").normalize()) for t in members)
+    percents = tuple((t, rb.percent(ss.get(_key(i, f"pct_{t}"), old.get(t, 0)))) for t in members)
     return rb.Card(ss.get(_key(i, "name"), c.name), tuple(_clause_from_state(i, j, x) for j, x in enumerate(c.clauses)),
                    ss.get(_key(i, "to"), c.to), ss.get(_key(i, "team"), c.team) or "",
                    ss.get(_key(i, "tag"), c.tag_key) or "", split, tuple(ss.get(_key(i, "among"), c.among)),
@@ -162,7 +161,7 @@ def _values_widget(ctx, month: str, i: int, j: int, c: rb.Clause) -> None:
 
 def _clauses(ctx, month: str, i: int, c: rb.Card) -> None:
     for j, x in enumerate(c.clauses):
-        f, o, v, d = st.columns([3, 3, 4, 0.7], vertical_alignment="bottom")
+        f, o, v, d = st.columns([4, 3, 4, 0.7], vertical_alignment="bottom")
         fields = _field_options(ctx, month, x.field)
         with f:
             st.selectbox("Field", fields, key=_key(i, f"c{j}_field"), index=fields.index(x.field),

@@ -39,11 +39,10 @@ def _teams_table(result: impact.Impact, names: dict[str, str]) -> pd.DataFrame:
 
 
 def _sample_table(result: impact.Impact, names: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame([(m.key, m.example, f"{m.charges:,}", fmt(m.amount, m.currency), m.rule_before,
-                          share_text(m.to_before, names), m.rule_after, share_text(m.to_after, names))
-                         for m in result.sample],
-                        columns=["Charges with", "For example", "Charges", "Amount that moves", "Rule before",
-                                 "Went to", "Rule after", "Goes to"])
+    return pd.DataFrame([(m.rule_before, share_text(m.to_before, names), m.rule_after, share_text(m.to_after, names),
+                          f"{m.charges:,}", fmt(m.amount, m.currency), m.key, m.example) for m in result.sample],
+                        columns=["Rule before", "Went to", "Rule after", "Goes to", "Charges", "Amount that moves",
+                                 "Charges with", "For example"])
 
 
 def preview(ctx, draft: str, month: str | None) -> bool:

@@ -104,6 +104,7 @@ def test_every_rule_kind_is_built_without_yaml_and_saved_as_shown(rules_page, co
     ]
     labels = [e.label for e in at.expander]
     assert "1 charge, $5.00" in labels[5] and "1 charge, $7.00" in labels[6]  # what each new rule catches
+    assert "Web 70% · Search 30%" in labels[9]
 
     comment = next(t for t in at.text_input if t.label == "Comment (required)")
     comment.input("Sandbox, owner tag and shared services")

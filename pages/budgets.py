@@ -31,7 +31,8 @@ else:
     c.metric("Burn rate", f"{fmt(s.burn_rate, cur)}/day", f"data to {s.as_of}", "off", delta_arrow="off")
     d.metric("Projected overrun", str(s.overrun or "none"), s.state, "inverse" if s.overrun else "off",
              delta_arrow="off")
-    st.plotly_chart(charts_budget.burn(s), width="stretch")
+    colour = context.palette(ctx.store).colour(s.budget.scope, s.budget.owner)
+    st.plotly_chart(charts_budget.burn(s, colour), width="stretch")
     st.caption(f"Forecast: {s.forecast.method}; the band is the spread of this series' own backtest errors.")
 
     st.subheader("Variance comments")

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from lib.config.calendar import calendar
-from lib.config.versions import current_org
 from lib.core.money import fmt
 from lib.reports import freshness
 from lib.reports.overview import overview
+from lib.reports.palette import UNALLOCATED_COLOUR
 from lib.reports.reporting_currency import in_reporting_currency
 from lib.reports.spend import unallocated_by_reason
 from lib.web import charts, context
@@ -16,6 +16,7 @@ ctx = context.context()
 f = ctx.filters
 o = overview(ctx.con, ctx.user, f.month, f.metric, f.currency, f.providers,
              fresh=freshness.complete_through(ctx.store, ctx.con), cal=calendar(ctx.store))
+palette = context.palette(ctx.store)
 
 st.title("Overview")
 st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost · {f.currency}")
@@ -48,18 +49,16 @@ if f.reporting:
 left, right = st.columns(2)
 with left:
     st.subheader("By provider")
-    st.plotly_chart(charts.bars(list(o.by_provider.provider), list(o.by_provider.amount), f.currency),
+    st.plotly_chart(charts.bars(list(o.by_provider.provider), list(o.by_provider.amount), f.currency, "provider"),
                     width="stretch")
 with right:
     st.subheader("By department")
-    names = {d.id: d.name for d in current_org(ctx.store).departments}
-    st.plotly_chart(charts.bars([names.get(d, d) for d in o.by_department.department], list(o.by_department.amount),
-                                f.currency),
-                    width="stretch")
+    st.plotly_chart(charts.bars(list(o.by_department.department), list(o.by_department.amount), f.currency,
+                                "department", palette), width="stretch")
 
 st.subheader("Daily spend")
-st.plotly_chart(charts.stacked_daily(list(o.daily.day), list(o.daily.provider), list(o.daily.amount), f.currency),
-                width="stretch")
+st.plotly_chart(charts.stacked(list(o.daily.day), list(o.daily.provider), list(o.daily.amount), f.currency,
+                               "provider"), width="stretch")
 
 left, right = st.columns(2)
 with left:
@@ -71,7 +70,7 @@ with left:
 with right:
     st.subheader("Unallocated share")
     st.plotly_chart(charts.line(list(o.unallocated_trend.period), list(o.unallocated_trend.share_pct), f.currency,
-                                percent=True), width="stretch")
+                                percent=True, colour=UNALLOCATED_COLOUR), width="stretch")
     reasons = unallocated_by_reason(ctx.con, ctx.user, f.month, f.metric, f.currency)
     if reasons:
         st.caption("Why spend is Unallocated this period: what to fix next")

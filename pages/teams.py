@@ -16,6 +16,7 @@ from lib.web import charts, context, tables
 ctx = context.context()
 f = ctx.filters
 org = current_org(ctx.store)
+palette = context.palette(ctx.store)
 departments = [d for d in org.departments if ctx.user.sees(d.id)]
 st.title("Teams")
 if not departments:
@@ -33,14 +34,14 @@ if team is None:
     rows = spend.breakdown(*args, "team", f.providers, **scope)
     frame = pd.DataFrame(rows, columns=["team", "amount"])
     st.metric(f"{dept.name}, {f.month}", fmt(sum(frame.amount, 0), f.currency))
-    st.plotly_chart(charts.bars(list(frame.team), list(frame.amount), f.currency), width="stretch")
+    st.plotly_chart(charts.bars(list(frame.team), list(frame.amount), f.currency, "team", palette), width="stretch")
     st.dataframe(tables.money(frame, ["amount"], f.currency), hide_index=True, width="stretch")
     context.csv_download(ctx, frame, f"{dept.id}-teams-{f.month}.csv")
     monthly = pd.DataFrame(spend.monthly(ctx.con, ctx.user, f.metric, f.currency, "team", f.providers, **scope),
                            columns=["period", "team", "amount"])
     st.subheader("Monthly trend")
-    st.plotly_chart(charts.stacked_daily(list(monthly.period), list(monthly.team), list(monthly.amount), f.currency),
-                    width="stretch")
+    st.plotly_chart(charts.stacked(list(monthly.period), list(monthly.team), list(monthly.amount), f.currency, "team",
+                                   palette), width="stretch")
     st.stop()
 
 st.caption(f"Cost center {team.cost_center or '–'} · owners {', '.join(team.owners) or '–'}")
@@ -50,11 +51,11 @@ st.metric(f"{team.name}, {f.month}", fmt(sum((a for _, a in total), 0), f.curren
 trend, services, accounts, regions, rules_tab, resources, lines, kubernetes = st.tabs(
     ["Trend", "Services", "Accounts", "Regions", "Rules", "Top resources", "Line items", "Kubernetes"])
 with trend:
-    st.plotly_chart(charts.stacked_daily([r[0] for r in daily], [r[1] for r in daily], [r[2] for r in daily],
-                                         f.currency), width="stretch")
-    monthly = spend.monthly(ctx.con, ctx.user, f.metric, f.currency, None, f.providers, **scope)
-    st.plotly_chart(charts.bars([r[0] for r in monthly], [r[2] for r in monthly], f.currency, horizontal=False),
+    st.plotly_chart(charts.stacked([r[0] for r in daily], [r[1] for r in daily], [r[2] for r in daily], f.currency),
                     width="stretch")
+    monthly = spend.monthly(ctx.con, ctx.user, f.metric, f.currency, None, f.providers, **scope)
+    st.plotly_chart(charts.stacked([r[0] for r in monthly], [team.id] * len(monthly), [r[2] for r in monthly],
+                                   f.currency, "team", palette), width="stretch")
 for tab, by in ((services, "service"), (accounts, "account"), (regions, "region")):
     with tab:
         frame = pd.DataFrame(spend.breakdown(*args, by, f.providers, **scope), columns=[by, "amount"])

@@ -13,6 +13,7 @@ from tests.bill import write_bill
 collect_ignore = ["access_app.py"]
 
 ORG = """
+name: Example Corp
 departments:
   - {id: engineering, name: Engineering, heads: [dana], gl_account: "6100"}
   - {id: data, name: Data, heads: [dora], gl_account: "6200"}

@@ -20,6 +20,7 @@ from lib.month_end.statements import prepare
 from lib.sources.files import import_files
 
 ORG = """
+name: Example Corp
 departments:
   - {id: engineering, name: Engineering, heads: [dana], gl_account: "6100"}
   - {id: data, name: Data, heads: [dora], gl_account: "6200"}

@@ -1,5 +1,6 @@
-"""Org structure: departments and teams, loaded from YAML, validated, versioned in the state store.
+"""Org structure: the company's name, departments and teams, loaded from YAML, validated, versioned.
 
+    name: Acme Corp                 # printed on statements
     departments:
       - {id: engineering, name: Engineering, heads: [dana], gl_account: "6100"}
     teams:
@@ -46,6 +47,7 @@ class Team:
 class Org:
     departments: tuple[Department, ...] = ()
     teams: tuple[Team, ...] = ()
+    name: str = ""  # the company, as statements print it
 
     def team(self, team_id: str) -> Team:
         return next(t for t in self.teams if t.id == team_id)
@@ -104,7 +106,7 @@ def parse_org(text: str, source: str = "org.yaml") -> tuple[Org | None, list[str
     if not isinstance(data, dict):
         return None, [f"{source}: expected 'departments' and 'teams'"]
     errors: list[str] = []
-    unknown = set(data) - {"departments", "teams"}
+    unknown = set(data) - {"name", "departments", "teams"}
     if unknown:
         errors.append(f"{source}: unknown section(s) {', '.join(sorted(unknown))}")
     depts, teams = [], []
@@ -124,8 +126,9 @@ def parse_org(text: str, source: str = "org.yaml") -> tuple[Org | None, list[str
                           str(t.get("cost_center") or ""), _strings(t.get("aliases"), where + ", aliases", errors),
                           _strings(t.get("owners"), where + ", owners", errors),
                           _strings(t.get("namespaces"), where + ", namespaces", errors)))
-    errors += _check(Org(tuple(depts), tuple(teams)), source)
-    return (None, errors) if errors else (Org(tuple(depts), tuple(teams)), [])
+    org = Org(tuple(depts), tuple(teams), str(data.get("name") or "").strip())
+    errors += _check(org, source)
+    return (None, errors) if errors else (org, [])
 
 
 def _check(org: Org, source: str) -> list[str]:
@@ -167,7 +170,8 @@ def _check_namespaces(org: Org, source: str) -> list[str]:
 
 
 def dump_org(org: Org) -> str:
-    data = {
+    data = {"name": org.name} if org.name else {}
+    data |= {
         "departments": [{"id": d.id, "name": d.name, "heads": list(d.heads), "gl_account": d.gl_account}
                         for d in org.departments],
         "teams": [{"id": t.id, "name": t.name, "department": t.department, "cost_center": t.cost_center,

@@ -8,6 +8,7 @@ currency of the account at the start of the 13-month window, before growth.
 (20, 5)
 """
 
+COMPANY = "Acme Corp"
 DEPARTMENTS = (  # id, name, heads, gl_account
     ("engineering", "Engineering", ("dana",), "6100"),
     ("data", "Data", ("dmitri",), "6200"),

@@ -62,6 +62,7 @@ def org_yaml() -> str:
     """The demo org as org.yaml text (5 departments, 20 teams, namespaces of the shared cluster)."""
     spaces = opencost.team_namespaces()
     data = {
+        "name": catalog.COMPANY,
         "departments": [{"id": d, "name": n, "heads": list(h), "gl_account": gl} for d, n, h, gl in catalog.DEPARTMENTS],
         "teams": [{"id": t, "name": n, "department": d, "cost_center": cc, "aliases": list(a), "owners": list(o),
                    **({"namespaces": spaces[t]} if t in spaces else {})} for t, n, d, cc, a, o in catalog.TEAMS],

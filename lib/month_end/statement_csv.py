@@ -24,7 +24,7 @@ def rows(st: Statement) -> list[tuple]:
         summary = [("total", b.total), ("previous_total", b.previous), ("change", b.change),
                    ("budget", b.budget), ("budget_variance", b.variance), ("amount_due", b.due)]
         out += [(*head, "summary", item, "", "", "", "", "", "", "", "" if v is None else v, "") for item, v in summary]
-        for li in b.lines:
+        for li in (li for li in b.lines if li.amount != 0):  # a share that rounds to nothing is no line
             out.append((*head, "line", "charge", li.team, li.provider, li.service, li.account_id, li.account_name,
                         li.rule, li.share.normalize(), li.amount, ""))
         for a in b.adjustments:
@@ -35,7 +35,7 @@ def rows(st: Statement) -> list[tuple]:
                         u.text(st.period)))
             out += [(*head, "usage_share", day.isoformat(), u.team, "", "", "", "", u.rule, share.normalize(), "",
                      text) for day, share, text in u.day_texts(st.period)]
-        for rid, name, service, amount in b.resources:
+        for rid, name, service, amount in (r for r in b.resources if r[-1] != 0):
             out.append((*head, "top_resource", rid, "", "", service, "", "", "", "", amount, name))
         for period, amount in b.trend:
             out.append((*head, "trend", period, "", "", "", "", "", "", "", amount, ""))

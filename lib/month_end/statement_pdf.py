@@ -24,6 +24,7 @@ from fpdf import FPDF
 from lib.core import money
 from lib.month_end import statement_csv
 from lib.month_end.statement_records import Block, Statement
+from lib.reports import palette
 from lib.reports.usage import percent
 
 # The DejaVu fonts matplotlib ships (found without importing matplotlib, which takes half a second).
@@ -85,7 +86,8 @@ class _Doc(FPDF):
     def header(self):
         self.set_font("DejaVu", "", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, f"{self.st.organization} · Chargeback statement {self.st.number}", align="L")
+        company = f"{self.st.organization} · " if self.st.organization else ""
+        self.cell(0, 5, f"{company}Chargeback statement {self.st.number}", align="L")
         self.cell(0, 5, "DRAFT (period open)" if self.st.status == "draft" else "Final", align="R",
                   new_x="LMARGIN", new_y="NEXT")
         self.set_draw_color(*RULE)
@@ -117,7 +119,7 @@ def _title(doc: _Doc, st: Statement) -> None:
     doc.set_text_color(*INK)
     doc.set_font("DejaVu", "B", 16)
     doc.cell(0, 9, f"{st.subject_name} — {st.period}", new_x="LMARGIN", new_y="NEXT")
-    facts = [("Statement", st.number), ("Organization", st.organization),
+    facts = [("Statement", st.number), *([("Organization", st.organization)] if st.organization else []),
              ("Team" if st.kind == "team" else "Department", f"{st.subject_name} ({st.subject})"),
              ("Department", f"{st.department_name} ({st.department})"), ("Cost center", st.cost_center or "-"),
              ("Billing period", st.period), ("Cost basis", BASIS[st.metric]),
@@ -144,7 +146,8 @@ def _section(doc: _Doc, title: str) -> None:
 
 
 def _table(doc: _Doc, header: list[str], body: list[list[str]], widths: list[int], total: list[str] | None = None):
-    """Rows of single-line cells with rules between them; the header repeats on every new page.
+    """Rows of cells with rules between them; text too wide for its column wraps onto more lines (never
+    cut), and the header repeats on every new page.
 
     Plain cells, not fpdf2's table(): a statement has a few hundred cells and this is
     several times faster, which matters when a month's 200 statements are built at once.
@@ -154,31 +157,58 @@ def _table(doc: _Doc, header: list[str], body: list[list[str]], widths: list[int
 
     def row(values: list[str], bold: bool = False, fill: bool = False) -> None:
         doc.set_font("DejaVu", "B" if bold else "", 8.5)
-        for value, width, r in zip(values, widths, right):
-            doc.cell(width, height, _fit(doc, value, width - 2 * doc.c_margin), border="B", fill=fill,
-                     align="R" if r else "L")
-        doc.ln(height)
+        cells = [_wrap(doc, value, width - 2 * doc.c_margin) for value, width in zip(values, widths)]
+        lines = max(len(c) for c in cells)
+        if not fill and doc.get_y() + height * lines > doc.page_break_trigger:
+            doc.add_page()
+            row(header, bold=True, fill=True)
+            doc.set_font("DejaVu", "B" if bold else "", 8.5)
+        left, top = doc.get_x(), doc.get_y()
+        for texts, width, r in zip(cells, widths, right):
+            x = doc.get_x()
+            for k in range(lines):
+                doc.set_xy(x, top + k * height)
+                doc.cell(width, height, texts[k] if k < len(texts) else "", border="B" if k == lines - 1 else 0,
+                         fill=fill, align="R" if r else "L")
+            doc.set_xy(x + width, top)
+        doc.set_xy(left, top + height * lines)
 
     doc.set_draw_color(*RULE)
     doc.set_fill_color(*LIGHT)
     row(header, bold=True, fill=True)
     for values in body + ([total] if total else []):
-        if doc.get_y() + height > doc.page_break_trigger:
-            doc.add_page()
-            row(header, bold=True, fill=True)
         row(values, bold=values is total)
     doc.set_font("DejaVu", "", 8.5)
     doc.ln(2)
 
 
-def _fit(doc: _Doc, text: str, width: float) -> str:
-    """The text, shortened in the middle with an ellipsis when it is wider than the cell (ids keep both ends)."""
+def _wrap(doc: _Doc, text: str, width: float) -> list[str]:
+    """The text as lines that fit the width: broken between words, and inside a word (an id) only when
+    the word alone is wider than the column."""
     if doc.get_string_width(text) <= width:
-        return text
-    keep = len(text)
-    while keep > 4 and doc.get_string_width(text[: keep // 2] + "…" + text[len(text) - keep // 2:]) > width:
-        keep -= 2
-    return text[: keep // 2] + "…" + text[len(text) - keep // 2:]
+        return [text]
+    lines, current = [], ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if doc.get_string_width(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        while doc.get_string_width(word) > width:
+            cut = len(word) - 1
+            while cut > 1 and doc.get_string_width(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    return lines + ([current] if current else [])
+
+
+def _nonzero(rows: list, amount=lambda r: r[-1]) -> list:
+    """Rows whose amount is not zero (a share of a shared cost can round to nothing)."""
+    return [r for r in rows if amount(r) != 0]
 
 
 def _block(doc: _Doc, st: Statement, b: Block) -> None:
@@ -190,13 +220,13 @@ def _block(doc: _Doc, st: Statement, b: Block) -> None:
     _section(doc, "By provider and service")
     lines = b.by("provider", "service")
     _table(doc, ["Provider", "Service", "Amount", "% of total"],
-           [[p, s, money.fmt(a, cur), _pct(a, b.total)] for p, s, a in lines], [35, 85, 35, 25],
+           [[p, s, money.fmt(a, cur), _pct(a, b.total)] for p, s, a in _nonzero(lines)], [35, 85, 35, 25],
            ["Total", "", money.fmt(b.total, cur), "100.0%" if b.total else ""])
     _section(doc, "By account / project")
     _table(doc, ["Account / project", "Name", "Amount"],
-           [[i or "-", n or "-", money.fmt(a, cur)] for i, n, a in b.by("account_id", "account_name")],
+           [[i or "-", n or "-", money.fmt(a, cur)] for i, n, a in _nonzero(b.by("account_id", "account_name"))],
            [60, 85, 35], ["Total", "", money.fmt(b.total, cur)])
-    shared = b.shared()
+    shared = _nonzero(b.shared(), lambda li: li.amount)
     if shared:
         _section(doc, "Shared costs received")
         _table(doc, ["Rule", "Provider", "Service", "Share", "Amount"],
@@ -210,7 +240,8 @@ def _block(doc: _Doc, st: Statement, b: Block) -> None:
     if b.resources:
         _section(doc, f"Top {len(b.resources)} resources")
         _table(doc, ["Resource", "Name", "Service", "Amount"],
-               [[rid, name or "-", svc, money.fmt(a, cur)] for rid, name, svc, a in b.resources], [70, 35, 45, 30])
+               [[rid, name or "-", svc, money.fmt(a, cur)] for rid, name, svc, a in _nonzero(b.resources)],
+               [70, 35, 45, 30])
     if b.adjustments:
         _section(doc, "Adjustments for restated closed periods")
         _table(doc, ["Restated period", "Provider", "Amount"],
@@ -239,7 +270,8 @@ def _summary(doc: _Doc, b: Block) -> None:
 
 
 def _chart(doc: _Doc, b: Block, top: float) -> None:
-    """A small bar chart of the subject's last months beside the summary, the statement's period in accent colour.
+    """A small bar chart of the subject's last months beside the summary, the statement's period in the
+    subject's colour (the one it has in the app's charts), the months before in a paler tone.
 
     Drawn with the PDF's own lines and rectangles: crisp at any zoom, and no plotting library per statement.
     """
@@ -255,6 +287,8 @@ def _chart(doc: _Doc, b: Block, top: float) -> None:
     doc.cell(width, 4, f"Last {len(values)} months ({b.currency})" if len(values) > 1 else f"This month ({b.currency})")
     base, room = top + height - 6, height - 13  # baseline and the tallest bar's height
     step = width / len(values)
+    colour = doc.st.colour  # the subject's colour in the app's charts
+    accent, pale_tone = (palette.rgb(colour), palette.pale(colour)) if colour else (ACCENT, PALE)
     doc.set_font("DejaVu", "", 5.5)
     doc.set_text_color(*MUTED)
     doc.set_xy(left, top + 5)
@@ -262,7 +296,7 @@ def _chart(doc: _Doc, b: Block, top: float) -> None:
     for i, (period, value) in enumerate(b.trend):
         x = left + i * step
         bar = room * float(max(value, 0) / peak)  # drawing only: the numbers a person reads are Decimals
-        doc.set_fill_color(*(ACCENT if i == len(values) - 1 else PALE))
+        doc.set_fill_color(*(accent if i == len(values) - 1 else pale_tone))
         bar_width = min(step * 0.6, 9)
         if bar > 0:
             doc.rect(x + (step - bar_width) / 2, base - bar, bar_width, bar, style="F")

@@ -88,3 +88,4 @@ class Statement:
     rules_version: int | None
     data_version: str  # fingerprint of the lake files the period was read from
     blocks: tuple[Block, ...]
+    colour: str = ""  # the subject's chart colour (lib.reports.palette), '#RRGGBB'

@@ -23,6 +23,7 @@ from lib.month_end import closes
 from lib.month_end.statement_records import Adjustment, Block, Line, Statement
 from lib.month_end.statement_sql import LINES_SQL, TOP_RESOURCES_SQL, TREND_SQL
 from lib.reports import usage
+from lib.reports.palette import Palette
 from lib.store.lake import engine
 from lib.store.state import Store, state
 
@@ -63,9 +64,12 @@ def _parsed_org(version: int, text: str) -> Org:
 
 
 def organization_name(store: Store) -> str:
+    """The company's name: `name` in org.yaml, else the organization_name setting, else nothing."""
+    if organization(store).name:
+        return organization(store).name
     with state(store) as db:
         row = db.execute("select value from settings where key = 'organization_name'").fetchone()
-    return row[0] if row else "Costbook"
+    return row[0] if row else ""
 
 
 def build(store: Store, con, user: access.User, subject: str, period: str, metric: str = "effective",
@@ -106,6 +110,7 @@ def build_all(store: Store, con, user: access.User, period: str, metric: str = "
     common = (organization_name(store), period, metric, status, rules_version(con, period),
               closes.data_fingerprint(store, period))
     parts = _Parts(store, con, kind, subjects, period, metric)
+    palette = Palette.of(org)
     adjustments = closes.adjustments(store, con, period, metric)
     out = []
     for subject in subjects:
@@ -113,7 +118,7 @@ def build_all(store: Store, con, user: access.User, period: str, metric: str = "
         teams = {t.id for t in org.teams if (t.id if kind == "team" else t.department) == subject}
         mine = [a for a in adjustments if a.team in teams]
         out.append(Statement(f"CB-{period}-{subject}-{issue}", kind, subject, name, dept, dept_name, cost_center,
-                             *common, tuple(parts.blocks(subject, mine))))
+                             *common, tuple(parts.blocks(subject, mine)), palette.colour(kind, subject)))
     return out, []
 
 

@@ -5,9 +5,9 @@
 
 import plotly.graph_objects as go
 
-from lib.web.charts import PALETTE, _layout
+from lib.web.charts import LINE, _layout
 
-ACTUAL, EXPECTED, BAND, FLAG = PALETTE[0], "#868E96", "rgba(134,142,150,0.18)", "#FA5252"
+ACTUAL, EXPECTED, BAND, FLAG = LINE, "#868E96", "rgba(134,142,150,0.18)", "#FA5252"
 
 
 def figure(history, anomaly) -> go.Figure:

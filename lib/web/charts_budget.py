@@ -51,8 +51,9 @@ def _axis(fig: go.Figure, currency: str) -> None:
     fig.update_xaxes(showgrid=False)
 
 
-def burn(s: Status) -> go.Figure:
-    """Cumulative spend against the budget line, with the forecast to the period's end and its likely range."""
+def burn(s: Status, colour: str = ACTUAL) -> go.Figure:
+    """Cumulative spend against the budget line, with the forecast to the period's end and its likely range;
+    the actual line in the team's (or department's) colour."""
     cur, frame = s.budget.currency, burn_frame(s)
     money = f"{SYMBOLS.get(cur, '')}%{{y:,.2f}}{'' if cur in SYMBOLS else ' ' + cur}"
     fig = go.Figure()
@@ -65,7 +66,7 @@ def burn(s: Status) -> go.Figure:
                              mode="lines", line=dict(color=BUDGET, dash="dash", width=2),
                              hovertemplate=f"Budget {fmt(s.budget.amount, cur)}<extra></extra>"))
     done = frame.dropna(subset=["actual"])
-    fig.add_trace(go.Scatter(x=done.day, y=done.actual, name="Actual", mode="lines", line=dict(color=ACTUAL, width=3),
+    fig.add_trace(go.Scatter(x=done.day, y=done.actual, name="Actual", mode="lines", line=dict(color=colour, width=3),
                              hovertemplate=f"Actual {money}<extra></extra>"))
     if not ahead.empty:
         fig.add_trace(go.Scatter(x=ahead.day, y=ahead.forecast, name="Forecast", mode="lines",

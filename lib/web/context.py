@@ -11,10 +11,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lib.allocation import cache
+from lib.config.versions import current_org
 from lib.core import access
 from lib.core.access import User
 from lib.core.exports import to_csv_bytes
 from lib.reports import spend
+from lib.reports.palette import Palette
 from lib.reports.reporting_currency import reporting_currencies
 from lib.store import audit
 from lib.store.lake import engine, new_duck
@@ -89,6 +91,11 @@ def context() -> Context:
             st.error(f"{problem}. Fix the organization or the rules; until then this period is not shown.",
                      icon=":material/error:")
     return Context(store(), con, user, st.session_state.get("filters"))
+
+
+def palette(s: Store) -> Palette:
+    """The names and colours of the current org's teams and departments, for charts."""
+    return Palette.of(current_org(s))
 
 
 METRIC_LABELS = {"effective": "Effective (amortized)", "billed": "Billed (cash)", "list": "List (on-demand)"}

@@ -89,3 +89,43 @@ def test_build_all_gives_each_team_the_statement_it_gets_alone(company):
     together, _ = statements.build_all(store, con, access.CLI, "2026-10")
     alone = [statements.build(store, con, access.CLI, st.subject, "2026-10")[0] for st in together]
     assert together == alone and {st.subject for st in together} == {"web", "search", "platform"}
+
+
+def test_the_company_full_service_names_no_zero_lines_and_the_team_colour(company, tmp_path):
+    """The organization's name from org.yaml; a long service name wraps instead of being cut in the middle;
+    a shared-cost share that rounds to $0.00 is no line, in the PDF or the CSV; the chart is in the team's colour."""
+    from dataclasses import replace
+    from decimal import Decimal as D
+
+    from lib.config import versions
+    from lib.reports.palette import Palette, rgb
+
+    store, con = company
+    st, _ = statements.build(store, con, access.CLI, "web", "2026-10")
+    (usd,) = st.blocks
+    long_name = "Amazon Elastic Container Service for Kubernetes Compute Cloud (Extended Support)"
+    lines = (*usd.lines, replace(usd.lines[0], service=long_name, amount=D("0")),
+             replace(usd.lines[1], service="Zero shared", rule="Shared zero", share=D("0.001"), amount=D("0.00")),
+             replace(usd.lines[0], service=long_name + " ", amount=D("5.00")))
+    search, _ = statements.build(store, con, access.CLI, "search", "2026-10")
+    assert search.colour == Palette.of(versions.current_org(store)).colour("team", "search") != st.colour
+    st = replace(st, blocks=(replace(usd, lines=lines, total=usd.total + D(5)),), colour=search.colour)
+    assert st.organization == "Example Corp"
+    text = " ".join(pdf_text(statement_pdf.render(st), tmp_path).split())
+    assert "Organization Example Corp" in text
+    assert "Amazon Elastic Container Service for Kubernetes" in text and "Compute Cloud (Extended Support)" in text
+    assert "…" not in text
+    assert "Zero shared" not in text and "Shared zero" not in text
+    csv = statement_csv.render(st).decode()
+    assert "Zero shared" not in csv and csv.count(long_name) == 1
+    assert rgb(st.colour) in _fill_colours(statement_pdf.render(st))
+
+
+def _fill_colours(data: bytes) -> set[tuple[int, int, int]]:
+    """Every fill colour the PDF's pages set (0-255 per channel)."""
+    import re
+    import zlib
+
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S)
+    text = b"".join(zlib.decompress(s) for s in streams if s[:1] == b"x")
+    return {tuple(round(float(c) * 255) for c in m) for m in re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) rg", text)}

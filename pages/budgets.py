@@ -6,12 +6,14 @@ from lib.budgets import budget
 from lib.budgets.status import MONEY, budget_status, label, status_table
 from lib.core import access
 from lib.core.money import fmt
+from lib.reports.through import through_text
 from lib.web import charts_budget, context, tables
 
 ctx = context.context()
 f = ctx.filters
 st.title("Budgets")
-st.caption(f"Budgets covering {f.month} · {context.METRIC_LABELS[f.metric]} cost · each in its own currency")
+st.caption(f"Budgets covering {f.month} · {through_text(f.month, f.through)} · {context.METRIC_LABELS[f.metric]} cost · "
+           "each in its own currency")
 
 statuses = budget_status(ctx.store, ctx.con, ctx.user, f.metric, f.month)
 if not statuses:

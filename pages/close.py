@@ -13,7 +13,7 @@ f = ctx.filters
 st.title("Close & reconcile")
 result = reconcile.reconcile(ctx.store, ctx.con, ctx.user, f.month, f.metric)
 record = closes.current_close(ctx.store, f.month)
-st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost · "
+st.caption(f"{f.scope_text} · {context.METRIC_LABELS[f.metric]} cost · "
            + (f"closed by {record.closed_by} at {record.closed_at} (issue {record.issue})" if record else "open"))
 
 st.caption("Per billing account: its invoices, what was ingested and allocated, and what the statements "

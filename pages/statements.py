@@ -13,7 +13,7 @@ ctx = context.context()
 f = ctx.filters
 st.title("Statements")
 closed = closes.current_close(ctx.store, f.month)
-st.caption(f"Billing period {f.month} · {context.METRIC_LABELS[f.metric]} cost · "
+st.caption(f"{f.scope_text} · {context.METRIC_LABELS[f.metric]} cost · "
            + (f"closed (issue {closed.issue}): final statements, frozen at close" if closed
               else "open: statements are drafts until the month is closed"))
 

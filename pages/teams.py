@@ -19,6 +19,7 @@ org = current_org(ctx.store)
 palette = context.palette(ctx.store)
 departments = [d for d in org.departments if ctx.user.sees(d.id)]
 st.title("Teams")
+st.caption(f"{f.scope_text} · {context.METRIC_LABELS[f.metric]} cost · {f.currency}")
 if not departments:
     st.info("You are not assigned to a department yet; ask an admin.")
     st.stop()

@@ -7,6 +7,7 @@ functions. Nothing here draws except the small shared widgets at the bottom.
 import inspect
 import threading
 from dataclasses import dataclass
+from datetime import date
 
 import streamlit as st
 
@@ -18,6 +19,7 @@ from lib.core.exports import to_csv_bytes
 from lib.reports import spend
 from lib.reports.palette import Palette
 from lib.reports.reporting_currency import reporting_currencies
+from lib.reports.through import data_through, day_text, default_period, through_text
 from lib.store import audit
 from lib.store.lake import engine, new_duck
 from lib.store.state import Store, default_data_dir, open_store
@@ -32,6 +34,12 @@ class Filters:
     metric: str  # 'effective' | 'billed' | 'list'
     currency: str  # a billing currency; never summed across
     reporting: str | None = None  # a reporting currency to show converted totals in (None: billed as is)
+    through: date | None = None  # the last day with data (lib.reports.through), the same on every page
+
+    @property
+    def scope_text(self) -> str:
+        """'Billing period 2026-12 · month to date: data through 9 Dec 2026 (9 of 31 days)'."""
+        return f"Billing period {self.month} · {through_text(self.month, self.through)}"
 
 
 @dataclass(frozen=True)
@@ -106,8 +114,12 @@ def sidebar_filters(con, user: User) -> Filters | None:
     months = tuple(spend.periods(con))
     if not months:
         return None
+    through = data_through(con)
+    opening = default_period(list(months), through)
     with st.sidebar:
-        month = st.selectbox("Billing period", months[::-1], key="f_month")
+        month = st.selectbox("Billing period", months[::-1], index=months[::-1].index(opening), key="f_month",
+                             help="Opens on the newest month once it has a week of data, else on the month before")
+        st.caption(f"Data through **{day_text(through)}**" if through else "")
         metric = st.radio("Cost basis", list(METRIC_LABELS), format_func=METRIC_LABELS.get, key="f_metric",
                           help="Effective spreads commitment purchases over the usage they cover; "
                                "billed is what the invoice says. They are never added together.")
@@ -120,7 +132,7 @@ def sidebar_filters(con, user: User) -> Filters | None:
                                  placeholder="None (billed currencies only)",
                                  help="Also show totals converted at the loaded monthly rates; converted "
                                       "amounts are marked and never replace the billed ones.") if offered else None
-    return Filters(month, months, tuple(providers), metric, currency, reporting)
+    return Filters(month, months, tuple(providers), metric, currency, reporting, through)
 
 
 def csv_download(ctx: Context, frame, name: str, label: str = "Download CSV") -> None:

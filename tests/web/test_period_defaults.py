@@ -1,9 +1,8 @@
 """The sidebar opens on the latest period with enough data, and every page says what its data runs through."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.access_helpers import COOKIE_KEY, PASSWORD, add_people
+from tests.access_helpers import app_as
 from tests.bill import charge
 from tests.conftest import load_bill
 from tests.paths import ROOT
@@ -13,25 +12,13 @@ def month(days: range, period: str, cost: str = "10.00") -> list[dict]:
     return [charge("web", "Amazon EC2", cost, day=f"{period}-{d:02d}") for d in days]
 
 
-def app(store, monkeypatch) -> AppTest:
-    add_people(store, ["fin"])
-    monkeypatch.setenv("COSTBOOK_DATA_DIR", str(store.data_dir))
-    monkeypatch.setenv("COSTBOOK_COOKIE_KEY", COOKIE_KEY)
-    at = AppTest.from_file(str(ROOT / "tests/access_app.py"), default_timeout=60).run()
-    at.text_input[0].input("fin")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception
-    return at
-
-
 @pytest.mark.parametrize("days, opens", [
     (range(1, 2), "2026-09"),  # the first of the month: the complete month before
     (range(1, 9), "2026-10"),  # a week in: month to date, against the same days of the month before
 ])
 def test_the_period_a_page_opens_on(configured, tmp_path, monkeypatch, days, opens):
     load_bill(configured, tmp_path, month(range(1, 31), "2026-09") + month(days, "2026-10"))
-    at = app(configured, monkeypatch)
+    at = app_as(configured, monkeypatch)
     assert next(s for s in at.selectbox if s.label == "Billing period").value == opens
     last = f"{days[-1]} Oct 2026"
     assert any(f"Data through **{last}**" == c.value for c in at.sidebar.caption)

@@ -4,12 +4,11 @@ from decimal import Decimal as D
 
 import pytest
 import yaml
-from streamlit.testing.v1 import AppTest
 
 from lib.config import versions
 from lib.config.rules import canonical, parse_rules
 from lib.web import rule_editor
-from tests.access_helpers import COOKIE_KEY, PASSWORD, add_people
+from tests.access_helpers import app_as
 from tests.bill import charge
 from tests.conftest import RULES, load_bill
 from tests.paths import ROOT
@@ -29,13 +28,7 @@ def rules_page(configured, tmp_path, monkeypatch):
         charge(None, "Amazon Athena", "3.00", category="Analytics"),
         charge(None, "Amazon Route 53", "2.00", RegionId="global"),
     ])
-    add_people(configured, ["fin"])
-    monkeypatch.setenv("COSTBOOK_DATA_DIR", str(configured.data_dir))
-    monkeypatch.setenv("COSTBOOK_COOKIE_KEY", COOKIE_KEY)
-    at = AppTest.from_file(str(ROOT / "tests/access_app.py"), default_timeout=60).run()
-    at.text_input[0].input("fin")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
+    at = app_as(configured, monkeypatch)
     at.switch_page(PAGE).run()
     assert not at.exception and at.title[0].value == "Allocation rules", [e.value for e in at.exception]
     return at

@@ -1,4 +1,4 @@
-"""Data sources (admin): configured billing sources, their freshness, refresh, file upload, run history."""
+"""Data sources (admin): billing sources (add, edit, test, remove), refresh, file upload, run history."""
 
 import pandas as pd
 import streamlit as st
@@ -7,7 +7,7 @@ from lib.people.startup import demo_mode
 from lib.sources import imports, refresh, runs
 from lib.sources.files import DATASET_FORMATS, FORMATS
 from lib.sources.usage_files import FORMATS as USAGE_FORMATS
-from lib.web import context
+from lib.web import context, source_form
 from lib.web.focus_download import focus_download
 
 ctx = context.context()
@@ -17,8 +17,10 @@ sources, errors = refresh.load_sources(ctx.store)
 for e in errors:
     st.error(e)
 st.subheader("Sources")
-st.caption("Configured in settings.yaml in the data folder; credentials come from secrets, never from here.")
 st.dataframe(pd.DataFrame(runs.source_table(ctx.store, sources)), hide_index=True, width="stretch")
+with st.expander("Add, edit, test or remove a source", expanded=not sources, icon=":material/settings:"):
+    st.caption("Saved in settings.yaml in the data folder. Secrets stay in secrets.toml or the environment.")
+    source_form.editor(ctx, sources)
 
 left, right = st.columns(2)
 with left:
@@ -39,7 +41,7 @@ with left:
                 st.success(f"{r.source}: {r.rows} rows for {', '.join(r.periods)}")
             else:
                 st.error(f"{r.source}: failed, the previous data is still served")
-                st.dataframe(pd.DataFrame([vars(p) for p in r.problems]), hide_index=True, width="stretch")
+                st.dataframe(source_form.problems_table(r.problems), hide_index=True, width="stretch")
 
 with right:
     st.subheader("Upload")
@@ -48,10 +50,10 @@ with right:
                    "set and the demo logins are gone (`python -m lib demo --leave`, docs/security.md).")
     files = st.file_uploader("Billing or usage files (CSV, Parquet, OpenCost JSON)", type=["csv", "parquet", "json"],
                              accept_multiple_files=True)
-    fmt = st.selectbox("Format", ["auto", *FORMATS, *DATASET_FORMATS, *USAGE_FORMATS])
+    file_format = st.selectbox("Format", ["auto", *FORMATS, *DATASET_FORMATS, *USAGE_FORMATS])
     cluster = st.text_input("Cluster", help="The Kubernetes cluster of an OpenCost CSV export (it names none)")
     if st.button("Import", disabled=not files):
-        result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], fmt,
+        result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], file_format,
                                         cluster.strip() or None)
         if result.read_as:
             st.caption("Read " + "; ".join(result.read_as))
@@ -63,13 +65,12 @@ with right:
             st.success(f"Imported {result.rows} rows for {', '.join(result.periods) or 'no period'}"
                        + (f"; saved {', '.join(saved)}" if saved else ""))
             usage = runs.usage_totals(ctx.store, ctx.user, result.run_id)
-            frame = (pd.DataFrame(usage, columns=["period", "metric", "cluster", "keys", "days", "rows"]) if usage else
-                     pd.DataFrame(runs.period_totals(ctx.store, ctx.user, result.run_id),
-                                  columns=["period", "currency", "billed", "effective"]))
-            st.dataframe(frame.astype(str), hide_index=True, width="stretch")
+            frame = (pd.DataFrame(usage, columns=["Period", "Metric", "Cluster", "Keys", "Days", "Rows"]) if usage else
+                     source_form.totals_table(runs.period_totals(ctx.store, ctx.user, result.run_id)))
+            st.dataframe(frame, hide_index=True, width="stretch")
         else:
             st.error(f"{len(result.problems)} problem(s); nothing was imported")
-            st.dataframe(pd.DataFrame([vars(p) for p in result.problems]), hide_index=True, width="stretch")
+            st.dataframe(source_form.problems_table(result.problems), hide_index=True, width="stretch")
 
 stale = imports.unpromoted(ctx.store)
 if stale:
@@ -85,7 +86,7 @@ if stale:
                 st.success(f"Rewrote {r.rows} rows for {', '.join(r.periods)}")
             else:
                 st.error("Rewriting failed; the previous files are still served")
-                st.dataframe(pd.DataFrame([vars(p) for p in r.problems]), hide_index=True, width="stretch")
+                st.dataframe(source_form.problems_table(r.problems), hide_index=True, width="stretch")
 
 focus_download(ctx, "sources_focus")
 

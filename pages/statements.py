@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from lib.config.versions import current_org
 from lib.core.exports import to_csv_bytes
 from lib.core.money import fmt
 from lib.month_end import closes, journal, statement_files, statements
@@ -22,9 +23,10 @@ if not rows:
     st.info(f"No team you can see has charges in {f.month}.")
     st.stop()
 
-table = pd.DataFrame(rows)
-st.dataframe(table.assign(total=[fmt(r["total"], r["currency"]) for r in rows],
-                          amount_charged=[fmt(r["amount_charged"], r["currency"]) for r in rows]),
+departments = {d.id: d.name for d in current_org(ctx.store).departments}
+st.dataframe(pd.DataFrame([(r["name"], departments.get(r["department"], r["department"]), r["currency"],
+                            fmt(r["total"], r["currency"]), fmt(r["amount_charged"], r["currency"])) for r in rows],
+                          columns=["Team", "Department", "Currency", "Charges this period", "Amount charged"]),
              hide_index=True, width="stretch")
 
 left, right = st.columns(2)

@@ -9,8 +9,10 @@ currency, duration, outcome, problems), written by lib.sources.ingest and lib.so
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from lib.core import access
+from lib.core.money import fmt
 from lib.store import usage
 from lib.store.lake import lake_source, new_duck
 from lib.store.state import Store, state
@@ -80,27 +82,43 @@ def usage_totals(store: Store, user: access.User, run_id: int | None) -> list[tu
         f"from {usage.parquet_source(files)} group by 1, 2, 3 order by 1, 2, 3").fetchall()
 
 
+def when(stamp: str | None) -> str | None:
+    """'2026-12-01T11:00:09+00:00' -> '2026-12-01 11:00 UTC' (times are stored in UTC)."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if stamp and len(stamp) >= 16 else stamp
+
+
+def span(periods: str | None) -> str:
+    """'2025-12,2026-01,…,2026-12' -> '2025-12 – 2026-12 (13)'; up to three periods as they are.
+
+    >>> span("2026-10,2026-11"), span("2025-12,2026-01,2026-02,2026-03")
+    ('2026-10, 2026-11', '2025-12 – 2026-03 (4)')
+    """
+    items = [p for p in (periods or "").split(",") if p]
+    return ", ".join(items) if len(items) <= 3 else f"{items[0]} – {items[-1]} ({len(items)})"
+
+
 def source_table(store: Store, configured: list) -> list[dict]:
-    """One row per configured source (and per source seen only in the log): freshness and last outcome."""
+    """Display rows, one per configured source (and per source seen only in the log): freshness, last outcome."""
     status = {s.source: s for s in freshness(store)}
-    rows = [{"source": c.name, "provider": c.provider, "kind": c.kind} for c in configured]
-    rows += [{"source": name, "provider": "", "kind": "file import"} for name in status
+    rows = [{"Source": c.name, "Provider": c.provider, "Kind": c.kind} for c in configured]
+    rows += [{"Source": name, "Provider": "", "Kind": "file import"} for name in status
              if name not in {c.name for c in configured}]
     for row in rows:
-        s = status.get(row["source"])
-        row.update(last_success=s.last_success if s else None, latest_period=s.latest_period if s else None,
-                   last_outcome=s.last_outcome if s else "never run", runs=s.runs if s else 0)
+        s = status.get(row["Source"])
+        row.update({"Last success": when(s.last_success) if s else None, "Newest period": s.latest_period if s else None,
+                    "Last run": s.last_outcome if s else "never run", "Runs": s.runs if s else 0})
     return rows
 
 
 def history_table(store: Store, user: access.User, limit: int = 100) -> list[dict]:
-    """The run history as display rows: outcome first, totals per currency and problems as short text."""
+    """The run history as display rows: outcome first, totals per currency in money and problems as short text."""
     out = []
     for r in history(store, user, limit):
-        totals = "; ".join(f"{cur}: billed {v['billed']}, effective {v['effective']}" for cur, v in r["totals"].items())
+        totals = "; ".join(f"billed {fmt(Decimal(v['billed']), cur)}, effective {fmt(Decimal(v['effective']), cur)}"
+                           for cur, v in r["totals"].items())
         problems = "; ".join(r["problems"][:3]) + (f" (+{len(r['problems']) - 3} more)" if len(r["problems"]) > 3
                                                    else "")
-        out.append({"run": r["id"], "source": r["source"], "outcome": r["outcome"], "periods": r["periods"],
-                    "rows": r["rows"], "totals": totals, "seconds": r["duration_s"], "finished": r["finished_at"],
-                    "by": r["actor"], "what": r["label"], "problems": problems})
+        out.append({"Run": r["id"], "Source": r["source"], "Outcome": r["outcome"], "Periods": span(r["periods"]),
+                    "Rows": r["rows"], "Totals": totals, "Seconds": r["duration_s"], "Finished": when(r["finished_at"]),
+                    "By": r["actor"], "What": r["label"], "Problems": problems})
     return out

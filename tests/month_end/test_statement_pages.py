@@ -32,8 +32,9 @@ def test_statements_page_lists_teams_with_totals(data_dir):
     at = page("statements", FINANCE)
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(zip(table.team, table.currency, table.amount_charged)) == [
-        ("platform", "EUR", "€80.00"), ("search", "USD", "$72.00"), ("web", "USD", "$138.01")]
+    assert list(table.columns) == ["Team", "Department", "Currency", "Charges this period", "Amount charged"]
+    assert list(zip(table.Team, table.Currency, table["Amount charged"])) == [
+        ("Platform", "EUR", "€80.00"), ("Search", "USD", "$72.00"), ("Web", "USD", "$138.01")]
     assert "open: statements are drafts" in at.caption[0].value
     assert [m.value for m in at.markdown] == ["**Platform** · `platform`", "**Search** · `search`", "**Web** · `web`"]
 
@@ -41,7 +42,7 @@ def test_statements_page_lists_teams_with_totals(data_dir):
 def test_department_head_sees_only_their_teams(data_dir):
     at = page("statements", DORA)
     assert not at.exception
-    assert list(at.dataframe[0].value.team) == ["platform"]
+    assert list(at.dataframe[0].value.Team) == ["Platform"]
 
 
 def test_statements_page_without_data(data_dir):

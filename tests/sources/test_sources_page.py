@@ -28,27 +28,30 @@ def page(store, monkeypatch, tmp_path):
     return AppTest.from_string(SCRIPT, default_timeout=60)
 
 
+def refresh_months(at, months: str) -> None:
+    next(t for t in at.text_input if t.label == "Billing periods").set_value(months)
+    next(b for b in at.button if b.label == "Refresh now").click().run()
+
+
 def test_page_lists_sources_and_refreshes_with_progress(page):
     at = page.run()
     assert not at.exception
     sources = at.dataframe[0].value
-    assert list(sources.source) == ["drop"] and list(sources.last_outcome) == ["never run"]
-    at.text_input[0].set_value("2023-06")
-    at.button[0].click().run()
+    assert list(sources.Source) == ["drop"] and list(sources["Last run"]) == ["never run"]
+    refresh_months(at, "2023-06")
     assert not at.exception
     assert [s.value for s in at.success] == ["drop: 3 rows for 2023-06"]
     at.run()
-    assert list(at.dataframe[0].value.latest_period) == ["2023-06"]
+    assert list(at.dataframe[0].value["Newest period"]) == ["2023-06"]
     history = at.dataframe[-1].value
-    assert list(history.outcome) == ["ok"] and "NOK: billed 30" in history.totals[0]
+    assert list(history.Outcome) == ["ok"] and history.Totals[0] == "billed kr 30.00, effective kr 0.30"
 
 
 def test_failed_refresh_shows_its_problems(page):
     at = page.run()
-    at.text_input[0].set_value("2021-01")
-    at.button[0].click().run()
+    refresh_months(at, "2021-01")
     assert [e.value for e in at.error] == ["drop: failed, the previous data is still served"]
-    assert "no export files for 2021-01" in at.dataframe[1].value.reason[0]
+    assert "no export files for 2021-01" in at.dataframe[-2].value.Reason[0]
 
 
 def test_upload_reports_problems_per_row(store, tmp_path):

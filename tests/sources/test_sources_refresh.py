@@ -6,7 +6,6 @@ import re
 import boto3
 import pytest
 import requests
-from moto import mock_aws
 from werkzeug import Response
 
 from lib.core import access
@@ -16,15 +15,6 @@ from lib.store.state import state
 from tests.sources.test_sources_normalizers import AWS, FOCUS
 
 MONTH = "2026-06"
-
-
-@pytest.fixture
-def aws_env(monkeypatch):
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"
-                 }.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        yield
 
 
 @pytest.fixture

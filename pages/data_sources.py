@@ -30,10 +30,8 @@ with left:
     months = st.text_input("Billing periods", ", ".join(refresh.default_months()),
                            help="Comma-separated YYYY-MM; the current and previous month by default")
     if st.button("Refresh now", type="primary", disabled=not chosen):
-        bar = st.progress(0.0, text="Starting…")
         results = refresh.refresh(ctx.store, ctx.user, chosen, [m.strip() for m in months.split(",") if m.strip()],
-                                  progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
-        bar.progress(1.0, text="Done")
+                                  progress=context.progress_bar())
         for r in results:
             if r.ok and r.unchanged is not None:
                 st.info(f"{r.source}: unchanged since run {r.unchanged}; nothing new to import")
@@ -54,7 +52,7 @@ with right:
     cluster = st.text_input("Cluster", help="The Kubernetes cluster of an OpenCost CSV export (it names none)")
     if st.button("Import", disabled=not files):
         result = imports.import_uploads(ctx.store, ctx.user, [(f.name, f.getvalue()) for f in files], file_format,
-                                        cluster.strip() or None)
+                                        cluster.strip() or None, context.progress_bar())
         if result.read_as:
             st.caption("Read " + "; ".join(result.read_as))
         if result.ok and result.unchanged is not None:
@@ -79,8 +77,7 @@ if stale:
             f"({', '.join(sorted({k for *_, keys in stale for k in keys.split(',')}))}). Allocation reads those "
             "tags from the JSON instead: same result, slower. Rewriting them keeps every charge and total.")
     if st.button("Rewrite them with the tag columns"):
-        with st.spinner("Rewriting lake partitions…"):
-            done = imports.promote_tags(ctx.store, ctx.user)
+        done = imports.promote_tags(ctx.store, ctx.user, context.progress_bar("Rewriting lake partitions…"))
         for r in done:
             if r.ok:
                 st.success(f"Rewrote {r.rows} rows for {', '.join(r.periods)}")

@@ -28,6 +28,7 @@ from lib.config.org import parse_org
 from lib.config.rules import parse_rules, tag_keys
 from lib.config.versions import version_for_period
 from lib.core import focus
+from lib.core.progress import Progress, each
 from lib.core.sql import literal_list
 from lib.store import crypto, tags, usage
 from lib.store.state import Store, now_iso, state
@@ -173,18 +174,21 @@ def periods(store: Store) -> list[str]:
     return [r[0] for r in rows]
 
 
-def allocated_view(store: Store, con, only: list[str] | None = None) -> str:
+def allocated_view(store: Store, con, only: list[str] | None = None, progress: Progress | None = None) -> str:
     """Make sure every period is allocated and (re)create the views `allocated` and `cells` over the results.
 
     A period that cannot be allocated is left out of the view; `problems(con)` says which and why.
+    progress(fraction, message) hears of each period as it is done.
     """
     files, cell_files, found = [], [], []
-    for period in periods(store):
-        if only is None or period in only:
-            path, period_problems = ensure_period(store, con, period)
-            files += [path] if path else []
-            cell_files += [ensure_cells(store, period, path, con)] if path else []
-            found += period_problems
+    todo = [p for p in periods(store) if only is None or p in only]
+    done = each(progress, len(todo))
+    for i, period in enumerate(todo):
+        path, period_problems = ensure_period(store, con, period)
+        files += [path] if path else []
+        cell_files += [ensure_cells(store, period, path, con)] if path else []
+        found += period_problems
+        done(i, f"{period} allocated" if path else f"{period} cannot be allocated")
     _meta(con, "allocation_problems", json.dumps(found))
     for view, paths, empty in (("allocated", files, empty_sql()), ("cells", cell_files, cells.empty_sql())):
         source = f"read_parquet({literal_list(paths)}, {crypto.parquet_read_options()})" if paths else f"({empty})"

@@ -6,6 +6,8 @@ lib package; nothing imports it. The helpers here are the one way a verb reads a
 writes CSV and refuses bad input.
 """
 
+import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -50,8 +52,32 @@ class UsageError(Exception):
 
 
 def add_verb(sub, name: str, **options):
-    """Add a verb's parser with its help from VERBS (one place for what `--help` lists)."""
-    return sub.add_parser(name, help=VERBS[name][1], **options)
+    """Add a verb's parser with its help from VERBS (one place for what `--help` lists), and --quiet."""
+    return quiet_flag(sub.add_parser(name, help=VERBS[name][1], **options))
+
+
+def quiet_flag(p):
+    """--quiet on a verb's own parser (also after the verb); SUPPRESS keeps a --quiet given before the verb."""
+    p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar")
+    return p
+
+
+@contextlib.contextmanager
+def progress_bar(args, what: str):
+    """The progress callback (lib.core.progress) of a long verb: a bar on stderr when it is a terminal,
+    nothing under cron, in a pipe or with --quiet (messages and results are printed as before)."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm  # only a verb drawing a bar loads it
+
+    with tqdm(total=1000, desc=what, file=sys.stderr, leave=False, dynamic_ncols=True,
+              bar_format="{desc} {percentage:3.0f}%|{bar:24}| {elapsed}{postfix}") as bar:
+        def report(fraction: float, message: str) -> None:
+            bar.n = round(min(max(fraction, 0.0), 1.0) * 1000)
+            bar.set_postfix_str(message, refresh=False)
+            bar.refresh()
+        yield report
 
 
 def fail(message: str) -> None:
@@ -76,11 +102,11 @@ def read_file(path: str) -> str:
         fail(f"cannot read {path}: {exc.strerror}")
 
 
-def allocated(store, con, only: list[str] | None = None):
+def allocated(store, con, only: list[str] | None = None, progress=None):
     """The `allocated` view for these periods (all when None); refuses, naming why, when one cannot be allocated."""
     from lib.allocation import cache  # the verbs that never allocate do not import the engine
 
-    cache.allocated_view(store, con, only)
+    cache.allocated_view(store, con, only, progress)
     if problems := cache.problems(con):
         for problem in problems[1:]:
             print(f"error: {problem}", file=sys.stderr)

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from lib.cli import add_verb, allocated, fail, month_arg, read_file, write_csv
+from lib.cli import add_verb, allocated, fail, month_arg, progress_bar, read_file, write_csv
 from lib.config import org, versions
 from lib.core import access
 from lib.reports import explain, spend
@@ -58,7 +58,8 @@ def allocate(store, args):
     if args.engine == "spark":  # computes into the same cache; the view below then reads it
         from lib.cli.scale import run_spark  # Spark's client libraries load only when asked for
         run_spark(store, only)
-    allocated(store, con, only)
+    with progress_bar(args, "allocate") as progress:
+        allocated(store, con, only, progress)
     rows = con.execute("select x_BillingPeriod, count(*), sum(charges) from allocated group by 1 order by 1").fetchall()
     write_csv(["period", "rows", "charges"], rows)
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from lib.cli import add_verb, fail
+from lib.cli import add_verb, fail, progress_bar
 from lib.demo import build
 
 
@@ -11,11 +11,8 @@ def run_demo(store, args) -> int:
         return leave(store)
     if args.rows < 1000:
         fail(f"--rows {args.rows} is too small; use at least 1000")
-
-    def progress(fraction: float, message: str) -> None:
-        print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
-
-    result = build.build(store, seed=args.seed, rows=args.rows, clean=args.clean, progress=progress)
+    with progress_bar(args, "demo") as progress:
+        result = build.build(store, seed=args.seed, rows=args.rows, clean=args.clean, progress=progress)
     for problem in list(result.ingest.problems) + list(result.problems):
         print(problem, file=sys.stderr)
     if not result.ok:

@@ -32,6 +32,7 @@ def _verb(argv: list[str]) -> str | None:
 def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib", description="Costbook: cloud cost chargeback, headless.")
     p.add_argument("--data-dir", default=None, help="data folder (default: $COSTBOOK_DATA_DIR or data/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars (none are drawn when stderr is no terminal)")
     sub = p.add_subparsers(dest="verb", required=True, metavar="<verb>")
     verb = _verb(argv or [])
     if verb in VERBS:  # the verb's own module adds its full arguments

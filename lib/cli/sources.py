@@ -12,7 +12,7 @@
 
 import sys
 
-from lib.cli import add_verb, fail, month_arg, write_csv
+from lib.cli import add_verb, fail, month_arg, progress_bar, quiet_flag, write_csv
 from lib.config import versions
 from lib.core import access
 from lib.sources import imports, rates, refresh, runs
@@ -26,7 +26,8 @@ def _problems(problems) -> None:
 
 
 def import_cmd(store, args) -> int:
-    result = imports.import_paths(store, access.CLI, args.files, args.format, args.cluster)
+    with progress_bar(args, "import") as progress:
+        result = imports.import_paths(store, access.CLI, args.files, args.format, args.cluster, progress)
     for line in result.read_as:
         print(f"read {line}", file=sys.stderr)
     if not result.ok:
@@ -50,7 +51,8 @@ def import_cmd(store, args) -> int:
 
 def refresh_cmd(store, args) -> int:
     months = [month_arg(args.month)] if args.month else None
-    results = refresh.refresh(store, access.CLI, [args.source] if args.source else None, months)
+    with progress_bar(args, "refresh") as progress:
+        results = refresh.refresh(store, access.CLI, [args.source] if args.source else None, months, progress)
     if not results:
         fail("no sources configured: add a sources list to settings.yaml (see settings.example.yaml)")
     rows, failed = [], 0
@@ -101,7 +103,8 @@ def tags_cmd(store, args) -> int:
 
 
 def tags_promote(store, args) -> int:
-    results = imports.promote_tags(store, access.CLI)
+    with progress_bar(args, "tags promote") as progress:
+        results = imports.promote_tags(store, access.CLI, progress)
     for r in results:
         if not r.ok:
             _problems(r.problems)
@@ -133,5 +136,5 @@ def register(sub) -> None:
     p = add_verb(sub, "tags")
     p.set_defaults(run=tags_cmd)
     ts = p.add_subparsers(dest="tags_verb")
-    ts.add_parser("promote", help="rewrite lake partitions that lack a promoted tag column").set_defaults(
+    quiet_flag(ts.add_parser("promote", help="rewrite lake partitions that lack a promoted tag column")).set_defaults(
         run=tags_promote)

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from lib.cli import add_verb, allocated, fail, write_csv
+from lib.cli import add_verb, allocated, fail, progress_bar, write_csv
 from lib.core import access, exports
 from lib.core.periods import period_problem
 from lib.month_end import close, journal, reconcile, statement_files, statement_mail, statements
@@ -46,7 +46,9 @@ def statements_all(store, args):
         fail("give --out FILE.zip, --send, or both")
     con = _engine(store, args.month)
     if args.out:
-        data, problems = statement_files.zip_period(store, con, access.CLI, args.month, args.metric)
+        with progress_bar(args, "statements") as progress:
+            data, problems = statement_files.zip_period(store, con, access.CLI, args.month, args.metric,
+                                                        progress=progress)
         _check(problems)
         _write(args.out, data)
     if args.send:

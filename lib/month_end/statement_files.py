@@ -20,6 +20,7 @@ from pathlib import Path
 from lib.core import access
 from lib.core.ids import file_part
 from lib.core.periods import period_problem
+from lib.core.progress import Progress, each, portion
 from lib.month_end import closes, statement_csv, statement_pdf, statements
 from lib.month_end.statement_records import Statement
 from lib.store import audit, crypto
@@ -72,7 +73,8 @@ def deferred(store: Store, con, user: access.User, period: str, fmt: str, team: 
     return make
 
 
-def render_all(sts: list[Statement], fmt: str, per_worker: int = PER_WORKER) -> list[bytes]:
+def render_all(sts: list[Statement], fmt: str, per_worker: int = PER_WORKER,
+               progress: Progress | None = None) -> list[bytes]:
     """Each statement rendered in fmt, in order; PDFs are drawn by one worker process per core.
 
     A PDF takes about a third of a second of pure Python, so a month's 200 statements are
@@ -82,13 +84,27 @@ def render_all(sts: list[Statement], fmt: str, per_worker: int = PER_WORKER) -> 
     """
     workers = min(os.cpu_count() or 1, len(sts) // per_worker)
     if fmt != "pdf" or workers < 2:
-        return [FORMATS[fmt](st) for st in sts]
+        done = each(progress, len(sts))
+        out = []
+        for i, st in enumerate(sts):
+            out.append(FORMATS[fmt](st))
+            done(i, f"{fmt.upper()} {i + 1} of {len(sts)}: {st.subject_name}")
+        return out
     shares = [sts[i::workers] for i in range(workers)]
     root = Path(__file__).resolve().parents[2]
     procs = [subprocess.Popen([sys.executable, "-m", "lib.month_end.statement_pdf"], cwd=root, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in shares]
+    finished = each(progress, workers)
+    counter = iter(range(workers))
+
+    def draw(ps):
+        out = ps[0].communicate(pickle.dumps(ps[1]))
+        i = next(counter)  # workers finish in any order: the bar counts them
+        finished(i, f"PDF worker {i + 1} of {workers} done ({len(ps[1])} statements)")
+        return out
+
     with ThreadPoolExecutor(workers) as pool:
-        outputs = list(pool.map(lambda ps: ps[0].communicate(pickle.dumps(ps[1])), zip(procs, shares)))
+        outputs = list(pool.map(draw, zip(procs, shares)))
     for proc, (_, err) in zip(procs, outputs):
         if proc.returncode != 0:
             raise RuntimeError(f"a statement PDF worker failed: {err.decode(errors='replace').strip()[-500:]}")
@@ -97,18 +113,21 @@ def render_all(sts: list[Statement], fmt: str, per_worker: int = PER_WORKER) -> 
 
 
 def period_files(store: Store, con, user: access.User, period: str, formats: tuple[str, ...], metric: str,
-                 closing: bool = False) -> tuple[list[tuple[Statement, dict[str, bytes]]], list[str]]:
+                 closing: bool = False, progress: Progress | None = None
+                 ) -> tuple[list[tuple[Statement, dict[str, bytes]]], list[str]]:
     """Every visible team's statement with its files {format: bytes} (frozen copies when the period is closed)."""
+    portion(progress, 0, 0.1)(0, f"building the statements of {period}")
     sts, problems = statements.build_all(store, con, user, period, metric, closing=closing)
     if problems:
         return [], problems
     record = None if closing else closes.current_close(store, period)
     frozen = record is not None and record.metric == metric
     files: list[dict[str, bytes]] = [{} for _ in sts]
-    for fmt in formats:
+    for n, fmt in enumerate(formats):
         stored = [closes.stored_statement(store, period, st.subject, fmt) if frozen else None for st in sts]
         todo = [i for i, data in enumerate(stored) if data is None]
-        made = dict(zip(todo, render_all([sts[i] for i in todo], fmt)))
+        share = portion(progress, 0.1 + 0.9 * n / len(formats), 0.1 + 0.9 * (n + 1) / len(formats))
+        made = dict(zip(todo, render_all([sts[i] for i in todo], fmt, progress=share)))
         for i, data in enumerate(stored):
             files[i][fmt] = data if data is not None else made[i]
     return list(zip(sts, files)), []
@@ -120,13 +139,13 @@ def file_name(team: str, period: str, fmt: str) -> str:
 
 
 def zip_period(store: Store, con, user: access.User, period: str, metric: str = "effective",
-               formats: tuple[str, ...] = ("pdf", "csv")) -> tuple[bytes | None, list[str]]:
+               formats: tuple[str, ...] = ("pdf", "csv"), progress: Progress | None = None) -> tuple[bytes | None, list[str]]:
     """Every visible team's statements for the period as one ZIP (audited once)."""
     access.require(user, "export")
     problem = period_problem(period)
     if problem:
         return None, [problem]
-    built, problems = period_files(store, con, user, period, formats, metric)
+    built, problems = period_files(store, con, user, period, formats, metric, progress=progress)
     if problems or not built:
         return None, problems or [f"no charges for {period}"]
     buf = io.BytesIO()

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from lib.core.problems import Problem
+from lib.core.progress import Progress, portion
 from lib.sources import aws_cur, azure_export, digests, focus_datasets, focus_file, gcp_billing, gcp_focus, usage_files
 from lib.sources.ingest import IngestResult, ingest
 from lib.store.guard import ImportGuard
@@ -50,7 +51,8 @@ def detect(con, path: str) -> str | None:
 
 
 def import_files(store: Store, con, paths: list[str], fmt: str = "auto", actor: str = "system",
-                 source: str | None = None, cluster: str | None = None) -> IngestResult:
+                 source: str | None = None, cluster: str | None = None,
+                 progress: Progress | None = None) -> IngestResult:
     """Normalize and ingest files as one run; any problem in any file loads nothing.
 
     FOCUS ContractCommitment, BillingPeriod and InvoiceDetail files among them go to the state
@@ -58,6 +60,7 @@ def import_files(store: Store, con, paths: list[str], fmt: str = "auto", actor: 
     `cluster` names the Kubernetes cluster of those that carry none (OpenCost's CSV export).
     """
     with ImportGuard(store):  # first cleans up after a killed import, when none is running
+        portion(progress, 0, 0.05)(0, f"reading {len(paths)} file{'s' if len(paths) != 1 else ''}")
         chosen = [detect(con, str(p)) if fmt == "auto" else fmt for p in paths]
         if any(c in usage_files.FORMATS for c in chosen):
             return usage_files.import_usage(store, con, paths, chosen, actor, source, cluster)
@@ -66,8 +69,8 @@ def import_files(store: Store, con, paths: list[str], fmt: str = "auto", actor: 
         read_as = tuple(describe(con, p, fmt) for p in paths)
         if problems or found:
             return IngestResult(None, problems=tuple(problems + found), read_as=read_as)
-        result = ingest(store, con, inputs, source=source or "+".join(sorted(formats)), actor=actor) if inputs \
-            else IngestResult(None)
+        result = ingest(store, con, inputs, source=source or "+".join(sorted(formats)), actor=actor,
+                        progress=portion(progress, 0.05, 1.0)) if inputs else IngestResult(None)
         if result.ok and datasets:
             result = replace(result, datasets=focus_datasets.save(store, con, datasets))
         return replace(result, read_as=read_as)

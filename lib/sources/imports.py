@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lib.config import versions
 from lib.core import access
+from lib.core.progress import Progress, portion
 from lib.core.sql import literal
 from lib.sources.files import import_files
 from lib.sources.ingest import IngestResult, ingest
@@ -22,13 +23,15 @@ from lib.store.lake import lake_columns, lake_groups, new_duck
 from lib.store.state import Store, state
 
 
-def import_paths(store: Store, user, paths: list[str], fmt: str = "auto", cluster: str | None = None) -> IngestResult:
+def import_paths(store: Store, user, paths: list[str], fmt: str = "auto", cluster: str | None = None,
+                 progress: Progress | None = None) -> IngestResult:
     """Normalize and ingest files as one run (all or nothing), and record it in the audit trail.
 
     `cluster` names the Kubernetes cluster of usage files that carry none (OpenCost's CSV export).
     """
     access.require(user, "manage_sources")
-    result = import_files(store, new_duck(), [str(p) for p in paths], fmt, actor=user.username, cluster=cluster)
+    result = import_files(store, new_duck(), [str(p) for p in paths], fmt, actor=user.username, cluster=cluster,
+                          progress=progress)
     audit.record(store, user, "import.file", ", ".join(Path(p).name for p in paths),
                  {"format": fmt, "ok": result.ok, "rows": result.rows, "run_id": result.run_id,
                   "periods": list(result.periods), **({"cluster": cluster} if cluster else {})})
@@ -36,7 +39,7 @@ def import_paths(store: Store, user, paths: list[str], fmt: str = "auto", cluste
 
 
 def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str = "auto",
-                   cluster: str | None = None) -> IngestResult:
+                   cluster: str | None = None, progress: Progress | None = None) -> IngestResult:
     """Import uploaded (file name, content) pairs; they are written to a private temporary folder first."""
     access.require(user, "manage_sources")
     with ImportGuard(store), tempfile.TemporaryDirectory(dir=store.lake / "staging") as tmp:
@@ -47,7 +50,7 @@ def import_uploads(store: Store, user, files: list[tuple[str, bytes]], fmt: str 
             path.parent.mkdir()
             path.write_bytes(content)
             paths.append(str(path))
-        return import_paths(store, user, paths, fmt, cluster)
+        return import_paths(store, user, paths, fmt, cluster, progress)
 
 
 def unpromoted(store: Store) -> list[tuple[str, str, str, str]]:
@@ -65,7 +68,7 @@ def unpromoted(store: Store) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def promote_tags(store: Store, user) -> list[IngestResult]:
+def promote_tags(store: Store, user, progress: Progress | None = None) -> list[IngestResult]:
     """Rewrite the lake partitions that lack a tag key the rules use, one import run per source.
 
     The partitions' own lake files go through the import path again (checks, atomic swap of
@@ -77,7 +80,8 @@ def promote_tags(store: Store, user) -> list[IngestResult]:
     with ImportGuard(store):
         stale = unpromoted(store)
         con = new_duck()
-        for source in sorted({s for s, *_ in stale}):
+        sources = sorted({s for s, *_ in stale})
+        for n, source in enumerate(sources):
             parts = {(a, p) for s, a, p, _ in stale if s == source}
             with state(store) as db:
                 files = [path for a, p, path in db.execute(
@@ -92,7 +96,7 @@ def promote_tags(store: Store, user) -> list[IngestResult]:
                             f"file_row_number = true, {crypto.parquet_read_options()})")
                 inputs.append((path, view))
             result = ingest(store, con, inputs, source=source, label=f"promote tags ({len(parts)} partitions)",
-                            actor=user.username)
+                            actor=user.username, progress=portion(progress, n / len(sources), (n + 1) / len(sources)))
             audit.record(store, user, "import.promote_tags", source,
                          {"ok": result.ok, "rows": result.rows, "run_id": result.run_id, "partitions": len(parts),
                           "keys": list(versions.wanted(store))})

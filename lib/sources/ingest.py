@@ -23,6 +23,7 @@ from lib.config import versions
 from lib.core import focus
 from lib.core.ids import file_part
 from lib.core.problems import MAX_PROBLEMS, Problem
+from lib.core.progress import Progress, each, portion
 from lib.core.sql import identifier, literal
 from lib.sources import checks as value_checks
 from lib.sources import digests, run_log
@@ -188,9 +189,13 @@ def _expr(name: str, have: dict[str, str]) -> str:
 
 
 def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label: str = "",
-           actor: str = "system") -> IngestResult:
-    """Check and load normalized inputs [(file name, raw view)] as one run that replaces their periods."""
+           actor: str = "system", progress: Progress | None = None) -> IngestResult:
+    """Check and load normalized inputs [(file name, raw view)] as one run that replaces their periods.
+
+    progress(fraction, message) hears of each input checked (the first half) and written (most of the rest).
+    """
     started = time.time()
+    checked, written = each(progress, len(inputs), 0.0, 0.5), each(progress, len(inputs), 0.5, 0.95)
     run_id = run_log.start(store, source, label or ", ".join(f for f, _ in inputs), actor)
     problems: list[Problem] = []
     plan: list[tuple[str, list[Part]]] = []  # (typed view, the partitions it covers) per input
@@ -206,6 +211,7 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
         except Exception as exc:  # duckdb raises for files it cannot parse at all
             found = [Problem(file, None, None, f"cannot read the file: {str(exc).splitlines()[0]}")]
         problems += found
+        checked(i, f"checked {Path(file).name}")
     problems += value_checks.mixed_currencies([part for _, parts in plan for part in parts])
     same, seen = None, []
     if not problems:  # the same content twice, or exactly what is served already (lib.sources.digests)
@@ -220,9 +226,10 @@ def ingest(store: Store, con, inputs: list[tuple[str, str]], source: str, label:
     staging = store.lake / "staging" / f"run-{run_id}-{uuid.uuid4().hex[:8]}"
     keys = versions.wanted(store)
     try:
-        _write_staging(con, plan, staging, keys)
+        _write_staging(con, plan, staging, keys, lambda i: written(i, f"wrote {Path(inputs[i][0]).name}"))
         result = _swap(store, con, staging, [part for _, parts in plan for part in parts], run_id, source, started,
                        keys, seen)
+        portion(progress, 0.95, 1.0)(1.0, f"swapped in {result.rows:,} charges for {', '.join(result.periods)}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
@@ -232,7 +239,7 @@ def _acct_key(account: str) -> str:
     return hashlib.md5(account.encode()).hexdigest()[:16]
 
 
-def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple[str, ...]) -> None:
+def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple[str, ...], done=None) -> None:
     """Write each input's rows, with the promoted tag columns of `keys`, under staging/_period=P/_acct=A/.
 
     Provider exports come one file per billing account and period: such a file is copied as
@@ -257,6 +264,8 @@ def _write_staging(con, plan: list[tuple[str, list[Part]]], staging, keys: tuple
                     f"copy (select * exclude (_row){promoted}, x_BillingPeriod as _period, "
                     f"left(md5(BillingAccountId), 16) as _acct from {typed}) to {literal(staging)} "
                     f"({options}, partition_by (_period, _acct), filename_pattern 'in-{i}-{{i}}', overwrite_or_ignore)")
+            if done:
+                done(i)
     finally:
         con.execute("reset preserve_insertion_order")
         con.execute("reset partitioned_write_flush_threshold")

@@ -35,6 +35,7 @@ import yaml
 from lib.core import access
 from lib.core.periods import is_period
 from lib.core.problems import Problem
+from lib.core.progress import portion
 from lib.core.sql import identifier, literal
 from lib.sources.ingest import ingest
 from lib.sources.usage_ingest import ingest_usage
@@ -154,7 +155,7 @@ def refresh_source(store: Store, src: Source, user, months: list[str], progress=
     usage = getattr(module, "USAGE", False)  # usage data (OpenCost) goes to the usage lake
     with ImportGuard(store), tempfile.TemporaryDirectory(dir=store.lake / "staging") as workdir:
         try:
-            inputs, problems = module.fetch(src, con, months, Path(workdir), progress)
+            inputs, problems = module.fetch(src, con, months, Path(workdir), portion(progress, 0, 0.5))
         except Exception as exc:  # SDK errors not handled by a connector: report, keep the old data
             inputs, problems = [], [Problem(src.name, None, None, f"{type(exc).__name__}: {exc}".splitlines()[0])]
         if not problems and not inputs:
@@ -165,8 +166,10 @@ def refresh_source(store: Store, src: Source, user, months: list[str], progress=
             run_id = record_failure(store, src.name, f"refresh {', '.join(months)}", user, problems, started)
             result = RunResult(src.name, False, run_id, problems=tuple(problems))
         else:
-            got = (ingest_usage if usage else ingest)(store, con, inputs, source=src.name,
-                                                      label=f"refresh {', '.join(months)}", actor=user.username)
+            label = f"refresh {', '.join(months)}"
+            got = (ingest_usage(store, con, inputs, source=src.name, label=label, actor=user.username) if usage else
+                   ingest(store, con, inputs, source=src.name, label=label, actor=user.username,
+                          progress=portion(progress, 0.5, 1.0)))
             result = RunResult(src.name, got.ok, got.run_id, got.rows, got.periods, got.totals, got.problems,
                                got.unchanged)
     audit.record(store, user, "refresh.run", src.name, {"months": months, "ok": result.ok, "rows": result.rows,
@@ -191,7 +194,8 @@ def refresh(store: Store, user, names: list[str] | None = None, months: list[str
         return [RunResult("settings", False, None, problems=tuple(
             Problem("refresh", None, "month", f"{m!r} is not a billing period like 2026-07") for m in bad))]
     chosen = [s for s in sources if not names or s.name in names]
-    return [refresh_source(store, s, user, months or default_months(), progress) for s in chosen]
+    return [refresh_source(store, s, user, months or default_months(), portion(progress, i / len(chosen), (i + 1) / len(chosen)))
+            for i, s in enumerate(chosen)]
 
 
 def record_failure(store: Store, source: str, label: str, user, problems, started: float) -> int:

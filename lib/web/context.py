@@ -2,6 +2,9 @@
 
 A page starts with ``ctx = context.context()`` and passes ctx.con, ctx.user and ctx.filters to lib
 functions. Nothing here draws except the small shared widgets at the bottom.
+
+The login page needs only the store: DuckDB, Arrow and the report modules are imported by the
+functions that use them, so a fresh server shows the login form without loading them.
 """
 
 import inspect
@@ -11,17 +14,11 @@ from datetime import date
 
 import streamlit as st
 
-from lib.allocation import cache
-from lib.config.versions import current_org
 from lib.core import access
 from lib.core.access import User
 from lib.core.exports import to_csv_bytes
-from lib.reports import spend
-from lib.reports.palette import Palette
-from lib.reports.reporting_currency import reporting_currencies
 from lib.reports.through import data_through, day_text, default_period, through_text
 from lib.store import audit
-from lib.store.lake import engine, new_duck
 from lib.store.state import Store, default_data_dir, open_store
 from lib.web import nav
 
@@ -58,6 +55,8 @@ def shared_store(data_dir: str) -> Store:
 @st.cache_resource
 def shared_duck(data_dir: str):
     """One DuckDB connection per process, and the lock its views are rebuilt under; sessions use cursors."""
+    from lib.store.lake import new_duck
+
     return new_duck(), threading.Lock()
 
 
@@ -67,6 +66,9 @@ def store() -> Store:
 
 def cursor():
     """This session's cursor, with the `charges` and `allocated` views up to date."""
+    from lib.allocation import cache
+    from lib.store.lake import engine
+
     s = store()
     con, lock = shared_duck(str(s.data_dir))
     with lock:  # sessions run in threads: one rebuilds the views while the others wait
@@ -77,6 +79,8 @@ def cursor():
 
 def allocation_problems() -> list[str]:
     """Periods missing from the allocated view and why (a stored org or rules version that no longer parses)."""
+    from lib.allocation import cache
+
     s = store()
     con, lock = shared_duck(str(s.data_dir))
     with lock:
@@ -101,8 +105,11 @@ def context() -> Context:
     return Context(store(), con, user, st.session_state.get("filters"))
 
 
-def palette(s: Store) -> Palette:
+def palette(s: Store):
     """The names and colours of the current org's teams and departments, for charts."""
+    from lib.config.versions import current_org
+    from lib.reports.palette import Palette
+
     return Palette.of(current_org(s))
 
 
@@ -111,6 +118,9 @@ METRIC_LABELS = {"effective": "Effective (amortized)", "billed": "Billed (cash)"
 
 def sidebar_filters(con, user: User) -> Filters | None:
     """The filters every page shares, drawn in the sidebar; None when there is no data yet."""
+    from lib.reports import spend
+    from lib.reports.reporting_currency import reporting_currencies
+
     months = tuple(spend.periods(con))
     if not months:
         return None
@@ -133,6 +143,12 @@ def sidebar_filters(con, user: User) -> Filters | None:
                                  help="Also show totals converted at the loaded monthly rates; converted "
                                       "amounts are marked and never replace the billed ones.") if offered else None
     return Filters(month, months, tuple(providers), metric, currency, reporting, through)
+
+
+def progress_bar(text: str = "Starting…"):
+    """A Streamlit progress bar, and the lib.core.progress callback that moves it."""
+    bar = st.progress(0.0, text=text)
+    return lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
 
 def csv_download(ctx: Context, frame, name: str, label: str = "Download CSV") -> None:

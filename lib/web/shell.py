@@ -28,8 +28,7 @@ def _first_start(store) -> None:
 
     _no_pages()
     with st.status("Building the demo company on first start…", expanded=True) as status:
-        bar = st.progress(0.0)
-        build.build(store, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+        build.build(store, progress=context.progress_bar())
         status.update(label="Demo company ready", state="complete")
     st.rerun()
 

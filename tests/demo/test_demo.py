@@ -161,7 +161,7 @@ def test_clean_build_injects_nothing(built, tmp_path):
 
 def test_cli_verb_builds_the_demo(tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path / "data"), "demo", "--seed", "2", "--rows", "1000"]) == 0
-    assert "Demo ready" in capsys.readouterr().err
+    assert "demo written to" in capsys.readouterr().err
     assert main(["--data-dir", str(tmp_path / "data"), "demo", "--rows", "10"]) == 2
 
 

@@ -41,6 +41,8 @@ def test_page_lists_sources_and_refreshes_with_progress(page):
     refresh_months(at, "2023-06")
     assert not at.exception
     assert [s.value for s in at.success] == ["drop: 3 rows for 2023-06"]
+    [bar] = at.get("progress")  # the same progress reports the command line draws as a bar
+    assert bar.proto.value == 100 and bar.proto.text.startswith("swapped in 3 charges")
     at.run()
     assert list(at.dataframe[0].value["Newest period"]) == ["2023-06"]
     history = at.dataframe[-1].value

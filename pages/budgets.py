@@ -26,13 +26,16 @@ else:
     context.csv_download(ctx, table, f"budgets-{f.month}.csv")
     pick = st.selectbox("Burn chart for", range(len(statuses)), format_func=lambda i: label(statuses[i]))
     s, cur = statuses[pick], statuses[pick].budget.currency
-    a, b, c, d = st.columns(4)
-    a.metric("Spent", fmt(s.actual, cur), f"{s.pct}% of {fmt(s.budget.amount, cur)}", "off", delta_arrow="off")
-    b.metric("Forecast", fmt(s.forecast.total, cur), f"{s.forecast_pct}% of budget", "off", delta_arrow="off",
-             help=f"Likely between {fmt(s.forecast.low, cur)} and {fmt(s.forecast.high, cur)}")
-    c.metric("Burn rate", f"{fmt(s.burn_rate, cur)}/day", f"data to {s.as_of}", "off", delta_arrow="off")
-    d.metric("Projected overrun", str(s.overrun or "none"), s.state, "inverse" if s.overrun else "off",
-             delta_arrow="off")
+    row = st.container(horizontal=True, gap="medium")  # wraps onto a second line on a narrow screen
+    row.metric("Spent", fmt(s.actual, cur), f"{s.pct}% of {fmt(s.budget.amount, cur)}", "off", delta_arrow="off",
+               width="content")
+    row.metric("Forecast", fmt(s.forecast.total, cur), f"{s.forecast_pct}% of budget", "off", delta_arrow="off",
+               help=f"Likely between {fmt(s.forecast.low, cur)} and {fmt(s.forecast.high, cur)}", width="content")
+    row.metric("Burn rate", f"{fmt(s.burn_rate, cur)}/day", f"days settled to {s.as_of:%d %b}", "off",
+               delta_arrow="off", width="content",
+               help="Counted over the days every provider has delivered in full; newer charges are still arriving")
+    row.metric("Projected overrun", str(s.overrun or "none"), s.state, "inverse" if s.overrun else "off",
+               delta_arrow="off", width="content")
     colour = context.palette(ctx.store).colour(s.budget.scope, s.budget.owner)
     st.plotly_chart(charts_budget.burn(s, colour), width="stretch")
     st.caption(f"Forecast: {s.forecast.method}; the band is the spread of this series' own backtest errors.")

@@ -72,13 +72,14 @@ for kind, title in (("team", "Team"), ("service", "Service")):
                                    "Change": [fmt(a, f.currency) for a in movers.change]}),
                      hide_index=True, width=440)
 
-st.subheader("Unallocated share")
-parts = st.container(horizontal=True, gap="medium")
-parts.plotly_chart(charts.line(list(o.unallocated_trend.period), list(o.unallocated_trend.share_pct), f.currency,
-                               percent=True, colour=UNALLOCATED_COLOUR), width=440)
-reasons = unallocated_by_reason(ctx.con, ctx.user, f.month, f.metric, f.currency)
-if reasons:
-    why = parts.container(width=440)
-    why.caption("Why spend is Unallocated this period: what to fix next")
-    why.dataframe(pd.DataFrame([(r, rule, fmt(a, f.currency)) for r, rule, a in reasons],
-                               columns=["Reason", "Rule", "Amount"]), hide_index=True, width="stretch")
+if ctx.user.whole_org:  # a department's own view has no Unallocated (it belongs to no department)
+    st.subheader("Unallocated share")
+    parts = st.container(horizontal=True, gap="medium")
+    parts.plotly_chart(charts.line(list(o.unallocated_trend.period), list(o.unallocated_trend.share_pct), f.currency,
+                                   percent=True, colour=UNALLOCATED_COLOUR), width=440)
+    reasons = unallocated_by_reason(ctx.con, ctx.user, f.month, f.metric, f.currency)
+    if reasons:
+        why = parts.container(width=440)
+        why.caption("Why spend is Unallocated this period: what to fix next")
+        why.dataframe(pd.DataFrame([(r, rule, fmt(a, f.currency)) for r, rule, a in reasons],
+                                   columns=["Reason", "Rule", "Amount"]), hide_index=True, width="stretch")

@@ -10,7 +10,7 @@ Figures are returned, never drawn; each source keeps one colour in every chart (
 import plotly.graph_objects as go
 
 from lib.alerts.health_check import EXIT_CODES
-from lib.web.charts import PALETTE
+from lib.reports.palette import COLOURS
 
 BADGES = {"ok": ":green[ok]", "warn": ":orange[**warn**]", "fail": ":red[**fail**]"}
 
@@ -29,7 +29,7 @@ def checks_markdown(checks) -> str:
 
 
 def source_colours(sources) -> dict[str, str]:
-    return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(sorted(set(sources)))}
+    return {s: COLOURS[i % len(COLOURS)] for i, s in enumerate(sorted(set(sources)))}
 
 
 def _layout(fig: go.Figure, title: str, unit: str, span) -> go.Figure:

@@ -178,6 +178,19 @@ def _login_form(store: Store, authenticator: stauth.Authenticate) -> None:
         st.error(st.session_state.get(ERROR) or "Wrong username or password.")
     elif st.session_state.get(ERROR):
         st.warning(st.session_state.pop(ERROR))
+    _warm_up_charts()
+
+
+WARM_UP = "chart-warm-up"
+
+
+def _warm_up_charts() -> None:
+    """An empty chart drawn off screen on the login page: the browser fetches and compiles the charting
+    code while the person types, not after Login (it was most of the wait for a drawn Overview)."""
+    st.html(f"<style>.st-key-{WARM_UP} {{position: absolute; left: -10000px; width: 40px; overflow: hidden}}</style>")
+    with st.container(key=WARM_UP):
+        st.plotly_chart({"data": [{"type": "bar", "x": [1], "y": [1]}], "layout": {"height": 40}},
+                        key=f"{WARM_UP}-figure", config={"staticPlot": True})
 
 
 def logout_button() -> None:

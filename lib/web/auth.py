@@ -27,7 +27,7 @@ from lib.people import logins, sessions, sso, users
 from lib.people.startup import cookie_key, demo_mode, session_hours, startup_problems
 from lib.store import secret
 from lib.store.state import Store, state
-from lib.web import context, sso_gate
+from lib.web import context, cookies, sso_gate
 
 __all__ = ["demo_banner", "demo_mode", "login_gate", "logout_button", "startup_problems"]
 COOKIE_NAME = "costbook_session"
@@ -88,12 +88,19 @@ def _guarded(store: Store, original):
 
 
 def _authenticator(store: Store) -> stauth.Authenticate:
-    hours = session_hours()
-    authenticator = stauth.Authenticate(credentials(store), COOKIE_NAME, cookie_key(store), hours / 24,
-                                        auto_hash=False, login_sleep_time=0)
-    controller = authenticator.authentication_controller
-    controller.login = _guarded(store, controller.login)
-    _bind_cookie(authenticator.cookie_controller.cookie_model)
+    """The session's authenticator, built on its first run (that run draws the library's cookie component;
+    later runs do not, so it sends nothing back); the credentials are read from the store on every run."""
+    authenticator = st.session_state.get(AUTHENTICATOR)
+    if authenticator is None:
+        authenticator = stauth.Authenticate(credentials(store), COOKIE_NAME, cookie_key(store), session_hours() / 24,
+                                            auto_hash=False, login_sleep_time=0)
+        authenticator.cookie_controller.cookie_model.cookie_manager = cookies.PageCookies()
+        controller = authenticator.authentication_controller
+        controller.login = _guarded(store, controller.login)
+        _bind_cookie(authenticator.cookie_controller.cookie_model)
+        st.session_state[AUTHENTICATOR] = authenticator
+    else:
+        authenticator.authentication_controller.authentication_model.credentials = credentials(store)
     return authenticator
 
 
@@ -152,7 +159,7 @@ def login_gate(store: Store) -> access.User | None:
     if sso.configured():
         return sso_gate.gate(store)
     authenticator = _authenticator(store)
-    st.session_state[AUTHENTICATOR] = authenticator
+    cookies.flush()
     if st.session_state.get("authentication_status"):
         user = _logged_in_user(store)
         if user is not None:

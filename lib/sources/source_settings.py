@@ -80,6 +80,11 @@ KINDS: dict[str, Kind] = {k.kind: k for k in (
           Param("endpoint", "API endpoint (an emulator)"), Param("billing_endpoint"),
           Param("anonymous", "send no credentials (emulators only)", choices=SWITCH)),
          ("service_account_json",), ("GOOGLE_APPLICATION_CREDENTIALS",)),
+    Kind("opencost", "OpenCost usage of a Kubernetes cluster (for usage splits)", "kubernetes",
+         (Param("url", "OpenCost's API, e.g. http://opencost.opencost.svc:9003", required=True),
+          Param("cluster", "the cluster's name, when its data names none"),
+          Param("aggregate", "namespace (default), or finer keeping the namespace"),
+          Param("timeout", "seconds per month (default 300)")), ("token",)),
     Kind("folder", "Billing files dropped in a folder", "any",
          (Param("path", "a folder on this machine", required=True),
           Param("format", choices=("auto", "focus", "aws-cur", "azure-export", "gcp-billing-export")))),
@@ -190,7 +195,21 @@ def probe(store: Store, user: access.User, src: Source, month: str) -> Probe:
         if problems or not inputs:
             return Probe(False, problems=tuple(problems or [Problem(src.name, None, None,
                                                                     f"reached it, but found no billing data for {month}")]))
-        return Probe(True, tuple(_summary(con, inputs, month)))
+        usage = getattr(connector(src.kind), "USAGE", False)
+        return Probe(True, tuple((_usage_summary if usage else _summary)(con, inputs, month)))
+
+
+def _read_from(inputs: list[tuple[str, str]]) -> str:
+    return (f"read from {len(inputs)} file{'s' if len(inputs) > 1 else ''} or answer{'s' if len(inputs) > 1 else ''}"
+            f" ({', '.join(Path(n).name for n, _ in inputs[:3])}{' …' if len(inputs) > 3 else ''}); nothing was loaded")
+
+
+def _usage_summary(con, inputs: list[tuple[str, str]], month: str) -> list[str]:
+    union = " union all ".join(f"select Cluster, UsageKey, UsageDate from {view}" for _, view in inputs)
+    rows, clusters, keys, days = con.execute(f"select count(*), list(distinct Cluster order by Cluster), "
+                                             f"count(distinct UsageKey), count(distinct UsageDate) from ({union})").fetchone()
+    return [f"{month}: {rows:,} usage rows of cluster {', '.join(str(c) for c in clusters[:5])}: {keys:,} namespaces "
+            f"over {days} day{'s' if days != 1 else ''}", _read_from(inputs)]
 
 
 def _summary(con, inputs: list[tuple[str, str]], month: str) -> list[str]:
@@ -200,8 +219,5 @@ def _summary(con, inputs: list[tuple[str, str]], month: str) -> list[str]:
     totals = con.execute(f"select BillingCurrency, sum(BilledCost) from ({union}) group by 1 order by 1").fetchall()
     names = ", ".join(str(a) for a in accounts[1][:5]) + (" …" if len(accounts[1]) > 5 else "")
     return [f"{month}: {accounts[0]:,} rows from billing account{'s' if len(accounts[1]) > 1 else ''} {names}",
-            *(f"{cur}: {fmt(Decimal(total or 0), cur)} billed" for cur, total in totals),
-            f"read from {len(inputs)} file{'s' if len(inputs) > 1 else ''} or answer{'s' if len(inputs) > 1 else ''}"
-            f" ({', '.join(Path(n).name for n, _ in inputs[:3])}{' …' if len(inputs) > 3 else ''}); "
-            "nothing was loaded"]
+            *(f"{cur}: {fmt(Decimal(total or 0), cur)} billed" for cur, total in totals), _read_from(inputs)]
 

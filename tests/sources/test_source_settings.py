@@ -151,3 +151,18 @@ exec(compile(open("pages/data_sources.py").read(), "pages/data_sources.py", "exe
     assert not at.exception and [s.value for s in at.success] == ["Saved drop in settings.yaml."]
     assert [(s.name, s.kind) for s in refresh.load_sources(store)[0]] == [("drop", "folder")]
     assert list(at.dataframe[0].value.Source) == ["drop"]
+
+
+def test_an_opencost_source_is_tested_against_a_local_server(store, httpserver):
+    from tests.sources.test_usage_refresh import month_answer
+
+    assert "opencost" in ss.KINDS and "url" in [p.name for p in ss.KINDS["opencost"].params if p.required]
+    seen = []
+    httpserver.expect_request("/allocation").respond_with_handler(month_answer(seen))
+    src = Source("k8s-prod", "kubernetes", "opencost", {"url": httpserver.url_for("/")})
+    probe = ss.probe(store, ADMIN, src, "2026-06")
+    assert probe.ok, probe.problems
+    assert probe.lines[0] == "2026-06: 3 usage rows of cluster shared-prod: 2 namespaces over 2 days"
+    assert probe.lines[-1].endswith("nothing was loaded") and len(seen) == 1
+    with state(store) as db:
+        assert db.execute("select count(*) from usage_files").fetchone()[0] == 0

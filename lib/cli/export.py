@@ -6,7 +6,7 @@
 
 import sys
 
-from lib.cli import add_verb, fail, month_arg, write_csv
+from lib.cli import add_verb, fail, month_arg, progress_bar, write_csv
 from lib.core import access
 from lib.reports import commitments, focus_export
 from lib.store.lake import engine
@@ -15,8 +15,9 @@ from lib.store.lake import engine
 def export_focus(store, args) -> int:
     month = month_arg(args.month) if args.month else None
     fmt = args.format or ("parquet" if args.out.lower().endswith(".parquet") else "csv")
-    result, problems = focus_export.export(store, engine(store), access.CLI, args.out, month, args.version, fmt,
-                                           args.allocated)
+    with progress_bar(args, "export") as progress:
+        result, problems = focus_export.export(store, engine(store), access.CLI, args.out, month, args.version, fmt,
+                                               args.allocated, progress)
     if problems:
         for problem in problems[1:]:
             print(f"error: {problem}", file=sys.stderr)

@@ -69,16 +69,19 @@ def _drop(con, names: list[str]) -> None:
 
 
 @contextmanager
-def allocated_rows(store, con, periods: list[str]):
+def allocated_rows(store, con, periods: list[str], done=None):
     """A FROM item (and its parameters) of every charge of the periods, one row per team share.
 
-    Yields (sql, params); the temp tables behind it are dropped on leaving the block. Raises
+    Yields (sql, params); the temp tables behind it are dropped on leaving the block. done(i, message)
+    hears of each period prepared. Raises
     NotAllocated with the problems when a period's stored org or rules no longer parse.
     """
     parts, params, made = [], [], []
     try:
-        for period in periods:
+        for i, period in enumerate(periods):
             sql, p, tables = _period(store, con, period, "e_" + uuid.uuid4().hex[:10])
+            if done:
+                done(i, f"{period}: allocation decisions made")
             parts.append(sql)
             params += p
             made += tables

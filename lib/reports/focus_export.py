@@ -30,6 +30,7 @@ from lib.allocation.per_charge import split_amount
 from lib.config.org import UNALLOCATED
 from lib.core import access, focus, focus_versions, periods
 from lib.core.exports import safe_sql
+from lib.core.progress import Progress, each, portion
 from lib.core.sql import identifier, literal
 from lib.reports.focus_allocated import NotAllocated, allocated_rows
 from lib.store import audit
@@ -167,8 +168,12 @@ def _copy(con, query: str, params: list, path: str, fmt: str) -> int:
 
 
 def export(store: Store, con, user: access.User, out: str, month: str | None = None, version: str = "1.2",
-           fmt: str = "csv", allocated: bool = False) -> tuple[Exported | None, list[str]]:
-    """Write the charges (or the allocated bill) of a month, or of every month, as FOCUS; audited."""
+           fmt: str = "csv", allocated: bool = False,
+           progress: Progress | None = None) -> tuple[Exported | None, list[str]]:
+    """Write the charges (or the allocated bill) of a month, or of every month, as FOCUS; audited.
+
+    progress(fraction, message) hears of each period's allocation decisions (the first fifth) and of the
+    one streaming COPY that writes every row (the rest, reported when it is done)."""
     access.require(user, "export_focus")
     if user.scope is not None:  # the whole bill: never for a user limited to some departments
         raise access.PermissionDenied(f"{user.username} sees only some departments; a FOCUS export is the whole bill")
@@ -185,12 +190,15 @@ def export(store: Store, con, user: access.User, out: str, month: str | None = N
     names = extras(con, plain)
     if allocated:
         try:
-            with allocated_rows(store, con, chosen) as (source, params):
+            with allocated_rows(store, con, chosen, each(progress, len(chosen), 0, 0.2)) as (source, params):
+                portion(progress, 0.2, 1)(0, f"writing the allocated bill of {len(chosen)} period(s)")
                 rows = _copy(con, f"select {select_list(version, fmt, True, names)} from {source}", params, out, fmt)
         except NotAllocated as exc:
             return None, list(exc.args[0])
     else:
+        portion(progress, 0, 1)(0, f"writing the charges of {len(chosen)} period(s)")
         rows = _copy(con, f"select {select_list(version, fmt, False, names)} from {plain}", [], out, fmt)
+    portion(progress, 0, 1)(1, f"wrote {rows:,} rows")
     result = Exported(out, rows, version, fmt, allocated, tuple(chosen))
     audit.record(store, user, "export.focus", Path(out).name,
                  {"month": month, "version": version, "format": fmt, "allocated": allocated, "rows": rows,

@@ -64,6 +64,19 @@ def test_import_allocate_statements_and_refresh_report_progress(configured, tmp_
     assert_climbs_to_one(seen)
 
 
+def test_the_focus_export_reports_each_period_then_the_rows_written(configured, tmp_path):
+    from lib.reports import focus_export
+
+    load_bill(configured, tmp_path, [charge("web", "Amazon EC2", "10.00", day=f"2026-{m}-05") for m in ("09", "10")])
+    seen, progress = recorder()
+    result, problems = focus_export.export(configured, engine(configured, new_duck()), access.CLI,
+                                           str(tmp_path / "bill.parquet"), None, "1.3", "parquet", True, progress)
+    assert problems == [] and result.rows == 2
+    assert [m for _, m in seen] == ["2026-09: allocation decisions made", "2026-10: allocation decisions made",
+                                    "writing the allocated bill of 2 period(s)", "wrote 2 rows"]
+    assert_climbs_to_one(seen)
+
+
 def test_promoting_tags_reports_progress(configured, tmp_path):
     load_bill(configured, tmp_path, [charge("web", "Amazon EC2", "10.00", tags={"owner": "wes"})])
     from lib.config import versions

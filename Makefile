@@ -17,7 +17,7 @@ run: setup
 
 test: setup-dev setup-fv system-deps
 	$(PY) -m ruff check .
-	COSTBOOK_FOCUS_VALIDATOR=$(FV_VENV)/bin/focus-validator $(PY) -m pytest --doctest-modules lib tests
+	COSTBOOK_FOCUS_VALIDATOR=$(CURDIR)/$(FV_VENV)/bin/focus-validator $(PY) -m pytest --doctest-modules lib tests
 
 test-fast: setup-dev
 	$(PY) -m ruff check .

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib.month_end import close, closes, reconcile
 from lib.reports import commitments
+from lib.sources.runs import when
 from lib.web import context, tables
 
 ctx = context.context()
@@ -30,7 +31,8 @@ if result.passed:
 for c in result.corrections:
     st.warning(f"Correction to a closed period: {c}", icon=":material/history:")
 st.subheader("Data freshness")
-st.dataframe(pd.DataFrame([x.__dict__ for x in result.freshness]), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame([(x.source, when(x.last_refresh) or "never", x.data_through) for x in result.freshness],
+                          columns=["Source", "Last refresh", "Charges through"]), hide_index=True, width="stretch")
 
 held = commitments.commitments(ctx.store, ctx.con, ctx.user, f.month)
 if held:
@@ -64,4 +66,8 @@ if "close_done" in st.session_state:
     st.success(st.session_state.pop("close_done"))
 
 st.subheader("History")
-st.dataframe(pd.DataFrame(closes.history(ctx.store)), hide_index=True, width="stretch")
+history = closes.history(ctx.store)
+if history:
+    st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
+else:
+    st.caption("No month has been closed yet.")

@@ -17,7 +17,7 @@ sources, errors = refresh.load_sources(ctx.store)
 for e in errors:
     st.error(e)
 st.subheader("Sources")
-st.dataframe(pd.DataFrame(runs.source_table(ctx.store, sources)), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(runs.source_table(ctx.store, sources)).fillna("–"), hide_index=True, width="stretch")
 with st.expander("Add, edit, test or remove a source", expanded=not sources, icon=":material/settings:"):
     st.caption("Saved in settings.yaml in the data folder. Secrets stay in secrets.toml or the environment.")
     source_form.editor(ctx, sources)

@@ -5,13 +5,14 @@ import streamlit as st
 
 from lib.config import rules
 from lib.config import versions as config_versions
+from lib.sources.runs import when
 from lib.web import context, rule_editor, rule_preview
 
 ctx = context.context()
 st.title("Allocation rules")
 versions = config_versions.versions(ctx.store)
 latest = versions[0] if versions else None
-st.caption(f"Version {latest.id} by {latest.author}, {latest.created_at}: {latest.comment}" if latest
+st.caption(f"Version {latest.id} by {latest.author}, {when(latest.created_at)}: {latest.comment}" if latest
            else "No rules saved yet: every charge is Unallocated.")
 
 edit, history = st.tabs(["Edit and preview", "History"], key="rules_tab")
@@ -23,7 +24,7 @@ with edit:
     if rule_preview.preview(ctx, draft, month):
         rule_preview.save_form(ctx, draft)
 with history:
-    st.dataframe(pd.DataFrame([(v.id, v.created_at, v.author, v.effective_from or "", v.comment) for v in versions],
+    st.dataframe(pd.DataFrame([(v.id, when(v.created_at), v.author, v.effective_from or "", v.comment) for v in versions],
                               columns=["Version", "Saved", "Author", "Effective from", "Comment"]),
                  hide_index=True, width="stretch")
     if len(versions) > 1:

@@ -76,9 +76,12 @@ def browser(height: int = 2000):
 
 def login(page, url: str, username: str, password: str, attempts: int = 3) -> None:
     """Log in through the form; typing before the first script run has finished can be lost, so retry."""
+    from playwright.sync_api import expect
+
     page.goto(url)
     for _ in range(attempts):
         settle(page)
+        expect(page.get_by_role("textbox", name="Username")).to_have_count(1)  # one form, not a stale copy
         page.get_by_role("textbox", name="Username").fill(username)
         page.get_by_role("textbox", name="Password").fill(password)
         page.get_by_role("button", name="Login", exact=True).click()

@@ -28,7 +28,7 @@ import pytest
 
 from tests.paths import ROOT
 
-VALIDATOR = os.environ.get("COSTBOOK_FOCUS_VALIDATOR") or str(ROOT / ".venv-fv" / "bin" / "focus-validator")
+VALIDATOR = os.path.abspath(os.environ.get("COSTBOOK_FOCUS_VALIDATOR") or ROOT / ".venv-fv" / "bin" / "focus-validator")
 FALSE_POSITIVES = {
     "InvoiceId-C-004-C": "the rule model gives it no condition, so 'InvoiceId MUST be null' is checked on every row "
                          "(only the parent InvoiceId-C-003-C, one of C-004/C-005, is meaningful)",

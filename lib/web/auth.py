@@ -34,6 +34,7 @@ COOKIE_NAME = "costbook_session"
 LOGIN_AT = "_costbook_login_at"
 ERROR = "_costbook_login_error"
 AUTHENTICATOR = "_costbook_authenticator"
+COOKIE_SLOT = "costbook-cookie-slot"
 SESSION = "_costbook_session_token"
 
 
@@ -158,8 +159,11 @@ def login_gate(store: Store) -> access.User | None:
         return None
     if sso.configured():
         return sso_gate.gate(store)
-    authenticator = _authenticator(store)
-    cookies.flush()
+    # One slot for what the cookie needs (the library's component on a session's first run, a cookie write
+    # after Login or Logout): the form below keeps its place, so no stale copy of it shows while a run redraws.
+    with st.container(key=COOKIE_SLOT):
+        authenticator = _authenticator(store)
+        cookies.flush()
     if st.session_state.get("authentication_status"):
         user = _logged_in_user(store)
         if user is not None:

@@ -5,6 +5,7 @@
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,6 +93,23 @@ def login(page, url: str, username: str, password: str, attempts: int = 3) -> No
             if page.get_by_test_id("stAlert").filter(has_text="incorrect").count():
                 break
     raise AssertionError(f"could not log in as {username}")
+
+
+@contextlib.contextmanager
+def demo_page(demo_dir, tmp_path, username: str, width: int = 1400, height: int = 2600):
+    """A copy of the demo company served, and a page logged in as one of its demo users on its Overview.
+
+    Yields (page, data folder of the copy).
+    """
+    from lib.people.users import DEMO_PASSWORD
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    with served(data) as url, browser(height=height) as page:
+        page.set_viewport_size({"width": width, "height": height})
+        login(page, url, username, DEMO_PASSWORD)
+        page.get_by_role("heading", name="Overview").wait_for()
+        yield page, data
 
 
 def settle(page) -> None:

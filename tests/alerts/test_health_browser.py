@@ -1,21 +1,14 @@
 """The Health page in Chromium as the demo's admin: the failing source, its link to the run's problems."""
 
-import shutil
-
 import pytest
 
-from lib.people.users import DEMO_PASSWORD
-from tests.browser import browser, login, open_page, served, settle
+from tests.browser import demo_page, open_page, settle
 
 pytestmark = pytest.mark.browser
 
 
 def test_admin_follows_the_failing_source_to_its_problems(demo_dir, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir, data)
-    with served(data) as url, browser(height=2600) as page:
-        login(page, url, "admin", DEMO_PASSWORD)
-        page.get_by_role("heading", name="Overview").wait_for()
+    with demo_page(demo_dir, tmp_path, "admin") as (page, _):
         open_page(page, "Health", "Refresh runs, last 90 days")
         settle(page)
         assert page.get_by_test_id("stException").count() == 0

@@ -1,12 +1,10 @@
 """In Chromium: finance opens the demo's Web team and its Kubernetes tab shows the team's namespaces."""
 
 import os
-import shutil
 
 import pytest
 
-from lib.people.users import DEMO_PASSWORD
-from tests.browser import browser, login, open_page, served, settle
+from tests.browser import demo_page, open_page, settle
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("COSTBOOK_SCREENSHOTS")  # a folder to keep the screenshots in, to look at them
@@ -14,11 +12,7 @@ SHOTS = os.environ.get("COSTBOOK_SCREENSHOTS")  # a folder to keep the screensho
 
 @pytest.mark.parametrize("width", [1400, 1024])
 def test_the_kubernetes_tab_lists_the_teams_namespaces(demo_dir, tmp_path, width):
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir, data)
-    with served(data) as url, browser(height=1400) as page:
-        page.set_viewport_size({"width": width, "height": 1400})
-        login(page, url, "finance", DEMO_PASSWORD)
+    with demo_page(demo_dir, tmp_path, "finance", width, 1400) as (page, _):
         open_page(page, "Teams", "Department")
         page.get_by_test_id("stSelectbox").filter(has_text="Team").locator("input").click()
         page.get_by_role("option", name="Web", exact=True).click()

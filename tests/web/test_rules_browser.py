@@ -1,14 +1,11 @@
 """In Chromium: finance builds a rule with the builder, reads its preview and saves it."""
 
-import shutil
-
 import pytest
 import yaml
 
 from lib.config import versions
-from lib.people.users import DEMO_PASSWORD
 from lib.store.state import open_store
-from tests.browser import browser, login, open_page, served, settle
+from tests.browser import demo_page, open_page, settle
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +19,7 @@ def pick(page, box, text: str) -> None:
 
 
 def test_finance_builds_previews_and_saves_a_rule(demo_dir, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir, data)
-    with served(data) as url, browser(height=2600) as page:
-        login(page, url, "finance", DEMO_PASSWORD)
-        page.get_by_role("heading", name="Overview").wait_for()
+    with demo_page(demo_dir, tmp_path, "finance") as (page, data):
         open_page(page, "Rules", "Allocation rules")
         settle(page)
         count = page.get_by_test_id("stExpander").count()

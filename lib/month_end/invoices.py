@@ -22,11 +22,16 @@ PER_INVOICE_SQL = """
     where x_BillingPeriod = ? and InvoiceId is not null group by all"""
 
 
-def _lines(store: Store, period: str) -> list[tuple[str, str, str, Decimal]]:
+def _per_invoice(store: Store, period: str) -> dict[tuple[str, str, str], Decimal]:
+    """(billing account, currency, invoice) -> the exact billed cost of its lines (Decimal, summed in Python:
+    the state store keeps the amounts as text)."""
     with state(store) as db:
         rows = db.execute("select billing_account_id, billing_currency, invoice_id, billed_cost from "
                           "focus_invoice_details where period = ?", (period,)).fetchall()
-    return [(a, c, i, money.to_decimal(b)) for a, c, i, b in rows]
+    out: dict[tuple[str, str, str], Decimal] = {}
+    for account, currency, invoice, billed in rows:
+        out[(account, currency, invoice)] = out.get((account, currency, invoice), Decimal(0)) + money.to_decimal(billed)
+    return out
 
 
 def has_details(store: Store, period: str) -> bool:
@@ -37,11 +42,8 @@ def has_details(store: Store, period: str) -> bool:
 def invoiced(store: Store, period: str) -> dict[tuple[str, str], Decimal]:
     """(billing account, currency) -> the billed cost of the period's invoice lines, each invoice rounded
     half-up to cents as it is billed."""
-    per_invoice: dict[tuple[str, str, str], Decimal] = {}
-    for account, currency, invoice, billed in _lines(store, period):
-        per_invoice[(account, currency, invoice)] = per_invoice.get((account, currency, invoice), Decimal(0)) + billed
     out: dict[tuple[str, str], Decimal] = {}
-    for (account, currency, _), billed in per_invoice.items():
+    for (account, currency, _), billed in _per_invoice(store, period).items():
         out[(account, currency)] = out.get((account, currency), Decimal("0.00")) + money.round_total(billed)
     return out
 
@@ -51,9 +53,7 @@ def by_invoice(store: Store, con, period: str, source: str = "charges") -> list[
 
     An invoice with lines but no charges, or charges but no lines, differs by all of its amount.
     """
-    lines: dict[tuple[str, str, str], Decimal] = {}
-    for account, currency, invoice, billed in _lines(store, period):
-        lines[(account, currency, invoice)] = lines.get((account, currency, invoice), Decimal(0)) + billed
+    lines = _per_invoice(store, period)
     charged, provider = {}, {}
     for prov, account, currency, invoice, billed in con.execute(PER_INVOICE_SQL.format(source=source),
                                                                 [period]).fetchall():
